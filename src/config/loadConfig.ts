@@ -1,0 +1,134 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import yaml from 'js-yaml';
+import { providerRoles, type ProviderModule, type ProviderRole } from '../contracts/ProviderModule.js';
+import { ConfigError } from '../runtime/errors.js';
+import type { AppConfig, ProviderCatalog, ProviderSection } from './AppConfig.js';
+import { parseWith } from './schema.js';
+import { databaseSchema, demoSchema, executorSchema, loggingSchema, schedulerSchema } from './sections.js';
+
+export interface LoadConfigOptions {
+  /** A YAML file; when omitted, `LATIGO_CONFIG`, then `./local_config.yaml` if it exists, else defaults only. */
+  file?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  catalog: ProviderCatalog;
+}
+
+const coreSections = ['database', 'scheduler', 'executor', 'logging', 'demo'] as const;
+const knownSections = new Set<string>([...coreSections, ...providerRoles]);
+
+/**
+ * YAML -> defaults -> `${ENV}` interpolation -> `LATIGO_<SECTION>__<KEY>` overrides -> validation.
+ * The only code that reads the environment for configuration. Throws ConfigError naming the key.
+ */
+export async function loadConfig(options: LoadConfigOptions): Promise<AppConfig> {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.LATIGO_CONFIG ?? (existsSync('local_config.yaml') ? 'local_config.yaml' : undefined);
+  const raw = file === undefined ? {} : readYaml(file);
+  const interpolated = interpolateEnv(raw, env, '') as Record<string, unknown>;
+  applyEnvOverrides(interpolated, env);
+  return parseAppConfig(interpolated, options.catalog, file === undefined ? undefined : resolve(file));
+}
+
+export async function parseAppConfig(raw: Record<string, unknown>, catalog: ProviderCatalog, source?: string): Promise<AppConfig> {
+  for (const key of Object.keys(raw)) {
+    if (!knownSections.has(key)) throw new ConfigError(key, `unknown section; expected one of ${[...knownSections].join(', ')}`);
+  }
+  const providers = {} as Record<ProviderRole, ProviderSection>;
+  for (const role of providerRoles) providers[role] = await parseProviderSection(role, raw[role], catalog);
+  return {
+    database: parseWith(databaseSchema, raw.database, 'database'),
+    scheduler: parseWith(schedulerSchema, raw.scheduler, 'scheduler'),
+    executor: parseWith(executorSchema, raw.executor, 'executor'),
+    logging: parseWith(loggingSchema, raw.logging, 'logging'),
+    demo: parseWith(demoSchema, raw.demo, 'demo'),
+    providers,
+    ...(source === undefined ? {} : { source }),
+  };
+}
+
+async function parseProviderSection(role: ProviderRole, raw: unknown, catalog: ProviderCatalog): Promise<ProviderSection> {
+  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
+    throw new ConfigError(role, 'expected a mapping with a "type" key');
+  }
+  const { type = 'embedded', ...rest } = (raw ?? {}) as Record<string, unknown>;
+  if (typeof type !== 'string') throw new ConfigError(`${role}.type`, 'expected a string');
+  const module = type.startsWith('module:') ? await importProviderModule(role, type.slice('module:'.length)) : catalog[role][type];
+  if (!module) {
+    const choices = [...Object.keys(catalog[role]), 'module:<package-or-path>'];
+    throw new ConfigError(`${role}.type`, `unknown type "${type}"; expected one of ${choices.join(', ')}`);
+  }
+  return { type, module, config: module.parseConfig(rest, role) };
+}
+
+/** Loads a third-party provider: a package name or a file path exporting a ProviderModule as `default` or `providerModule`. */
+async function importProviderModule(role: ProviderRole, specifier: string): Promise<ProviderModule> {
+  const isPath = specifier.startsWith('.') || isAbsolute(specifier);
+  const target = isPath ? pathToFileURL(resolve(specifier)).href : specifier;
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = await import(target);
+  } catch (err) {
+    throw new ConfigError(`${role}.type`, `cannot load provider module "${specifier}": ${(err as Error).message}`, { cause: err });
+  }
+  const candidate = (loaded.default ?? loaded.providerModule) as Partial<ProviderModule> | undefined;
+  if (!candidate || typeof candidate.parseConfig !== 'function' || typeof candidate.load !== 'function') {
+    throw new ConfigError(`${role}.type`, `module "${specifier}" must export a ProviderModule ({ parseConfig, load }) as default or providerModule`);
+  }
+  return candidate as ProviderModule;
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('(file)', `cannot read configuration file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = yaml.load(text, { filename: file });
+  } catch (err) {
+    throw new ConfigError('(file)', `${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
+  if (parsed === undefined || parsed === null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError('(root)', `${file} must hold a mapping of sections`);
+  return parsed as Record<string, unknown>;
+}
+
+/** Replaces `${NAME}` and `${NAME:-fallback}` in every string value; an unset variable without fallback is an error. */
+export function interpolateEnv(value: unknown, env: Readonly<Record<string, string | undefined>>, path: string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_match, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(path, `environment variable ${name} is not set (referenced as \${${name}})`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k)]));
+  }
+  return value;
+}
+
+/**
+ * `LATIGO_EXECUTOR__CONCURRENCY=4` sets `executor.concurrency`; `__` separates levels because keys hold
+ * single underscores. Values are read as YAML scalars, so numbers and booleans keep their type.
+ * `LATIGO_CONFIG` names the file and is not an override.
+ */
+export function applyEnvOverrides(target: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('LATIGO_') || name === 'LATIGO_CONFIG' || value === undefined) continue;
+    const path = name.slice('LATIGO_'.length).toLowerCase().split('__');
+    if (path.length < 2 || !knownSections.has(path[0]!)) continue; // other LATIGO_* variables are not config
+    let node = target;
+    for (const key of path.slice(0, -1)) {
+      if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[path.at(-1)!] = yaml.load(value) ?? value;
+  }
+}

@@ -1,0 +1,32 @@
+import type { SensorTag } from './SensorTag.js';
+import type { TimeRange } from './TimeRange.js';
+
+/** Identifies a model independent of its revision. */
+export interface ModelRef {
+  readonly project: string;
+  readonly name: string;
+}
+
+/** A model as listed by a ModelInformationProvider: enough for the scheduler to plan windows. */
+export interface ModelSummary extends ModelRef {
+  /** The revision the provider serves now; the scheduler pins it on every task it creates. */
+  readonly revision: string;
+}
+
+/** Everything an executor needs to fetch a model's data and run it. */
+export interface ModelDescription extends ModelSummary {
+  readonly inputTags: readonly SensorTag[];
+  /** Tags the model predicts; for an anomaly detector usually the same as the input tags. */
+  readonly targetTags: readonly SensorTag[];
+  /** Rows are resampled to this step (left-labelled buckets [t, t + resolution)). */
+  readonly resolutionMs: number;
+  readonly trainingRange: TimeRange;
+  /** Rows of history the model consumes before the first row it predicts (0 for row-wise models). */
+  readonly offsetRows?: number;
+  /** Free-form, provider-specific settings (e.g. the embedded model's explained-variance share). */
+  readonly parameters?: Readonly<Record<string, unknown>>;
+}
+
+export function modelKey(model: ModelRef): string {
+  return `${model.project}/${model.name}`;
+}

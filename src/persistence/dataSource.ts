@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import type { DatabaseConfig } from '../config/sections.js';
+import { migrations } from '../../migrations/index.js';
+import { ConfigError } from '../runtime/errors.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The one TypeORM DataSource of a process, shared by the core and the embedded providers. */
+export interface Database {
+  readonly dataSource: DataSource;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+export const Database = Symbol.for('latigo.Database');
+
+/** `sqlite:data/latigo.sqlite` -> `data/latigo.sqlite`; `sqlite::memory:` -> `:memory:`. */
+export function sqlitePath(url: string): string | undefined {
+  if (!url.startsWith('sqlite:')) return undefined;
+  const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
+  return path === '' ? undefined : path;
+}
+
+/** Builds (does not connect) the DataSource for `config.url`. Throws ConfigError for unsupported URLs. */
+export function createDataSource(config: DatabaseConfig): DataSource {
+  const path = sqlitePath(config.url);
+  if (path === undefined) {
+    throw new ConfigError('database.url', `expected sqlite:<path> (e.g. sqlite:data/latigo.sqlite), got "${maskUrl(config.url)}"`);
+  }
+  return new DataSource({
+    type: 'better-sqlite3',
+    database: path === ':memory:' ? path : resolve(path),
+    // Three processes share the file: WAL lets readers run beside the one writer, and the busy
+    // timeout makes a writer wait for the lock instead of failing with SQLITE_BUSY.
+    enableWAL: true,
+    timeout: config.busyTimeoutMs,
+    statementCacheSize: 200,
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma(`busy_timeout = ${config.busyTimeoutMs}`);
+      db.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode; fsync per checkpoint
+      db.pragma('foreign_keys = ON');
+    },
+    synchronize: false,
+    migrationsRun: false,
+    migrations,
+    logging: config.logQueries ? ['query', 'error'] : ['error'],
+  });
+}
+
+/** Connects; creates the SQLite file's folder first. */
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  const dataSource = createDataSource(config);
+  const path = sqlitePath(config.url);
+  if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  await dataSource.initialize();
+  let closed = false;
+  return {
+    dataSource,
+    dialect: 'sqlite',
+    async close() {
+      if (closed) return;
+      closed = true;
+      await dataSource.destroy();
+    },
+  };
+}
+
+/** Hides the password of a database URL for logs and errors (invariant 8). */
+export function maskUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}

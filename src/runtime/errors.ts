@@ -1,0 +1,75 @@
+/**
+ * The error family of ARCHITECTURE invariant 6. Vendor errors are translated into these once, at the
+ * provider boundary; the executor decides what to do from the class and `retryable`, never from text.
+ */
+
+/** The configuration cannot work; the process refuses to start. `path` names the key, e.g. `executor.concurrency`. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly path: string, readonly expected: string, options?: ErrorOptions) {
+    super(`invalid configuration at ${path || '(root)'}: ${expected}`, options);
+  }
+}
+
+/** A backend failed. `retryable` is true when the same call may succeed later (outage, timeout, 429, 5xx). */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  readonly retryable: boolean;
+  /** Milliseconds the backend asked us to wait (Retry-After), when it said. */
+  readonly retryAfterMs?: number;
+  constructor(message: string, options: { retryable: boolean; retryAfterMs?: number; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.retryable = options.retryable;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** The thing asked for does not exist (model, sensor, revision). Permanent. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+/** Input that can never be processed (a malformed message, a corrupt row). Permanent. */
+export class InvalidDataError extends Error {
+  override readonly name = 'InvalidDataError';
+}
+
+/** Not enough data in the window to run the model. Recorded on the window, not retried. */
+export class InsufficientDataError extends Error {
+  override readonly name = 'InsufficientDataError';
+}
+
+/** How the executor treats an error; also the `error_class` recorded in the ledger and metrics. */
+export type ErrorClass = 'insufficient_data' | 'transient' | 'permanent' | 'aborted';
+
+export function classifyError(err: unknown): ErrorClass {
+  if (isAbortError(err)) return 'aborted';
+  if (err instanceof InsufficientDataError) return 'insufficient_data';
+  if (err instanceof ProviderError) return err.retryable ? 'transient' : 'permanent';
+  return 'permanent';
+}
+
+export function isAbortError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
+}
+
+/** Throws the signal's reason (an AbortError) if it has fired. */
+export function throwIfAborted(signal?: AbortSignal): void {
+  signal?.throwIfAborted();
+}
+
+/** One line for logs and the ledger: the message chain without stack traces. */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (current instanceof Error) {
+      parts.push(current.message || current.name);
+      current = current.cause;
+    } else {
+      parts.push(String(current));
+      break;
+    }
+  }
+  return [...new Set(parts)].join(': ');
+}
