@@ -5,6 +5,7 @@ import yaml from 'js-yaml';
 import { providerRoles, type ProviderModule, type ProviderRole } from '../contracts/ProviderModule.js';
 import { ConfigError } from '../runtime/errors.js';
 import type { AppConfig, ProviderCatalog, ProviderSection } from './AppConfig.js';
+import { validateSchedule } from '../scheduler/ticks.js';
 import { parseWith } from './schema.js';
 import { databaseSchema, demoSchema, executorSchema, loggingSchema, schedulerSchema } from './sections.js';
 
@@ -37,9 +38,11 @@ export async function parseAppConfig(raw: Record<string, unknown>, catalog: Prov
   }
   const providers = {} as Record<ProviderRole, ProviderSection>;
   for (const role of providerRoles) providers[role] = await parseProviderSection(role, raw[role], catalog);
+  const scheduler = parseWith(schedulerSchema, raw.scheduler, 'scheduler');
+  validateSchedule(scheduler); // time zone and start time, so a bad one stops before any side effect
   return {
     database: parseWith(databaseSchema, raw.database, 'database'),
-    scheduler: parseWith(schedulerSchema, raw.scheduler, 'scheduler'),
+    scheduler,
     executor: parseWith(executorSchema, raw.executor, 'executor'),
     logging: parseWith(loggingSchema, raw.logging, 'logging'),
     demo: parseWith(demoSchema, raw.demo, 'demo'),
@@ -59,7 +62,24 @@ async function parseProviderSection(role: ProviderRole, raw: unknown, catalog: P
     const choices = [...Object.keys(catalog[role]), 'module:<package-or-path>'];
     throw new ConfigError(`${role}.type`, `unknown type "${type}"; expected one of ${choices.join(', ')}`);
   }
-  return { type, module, config: module.parseConfig(rest, role) };
+  return { type, module, config: parseProviderConfig(module, rest, role) };
+}
+
+/**
+ * A third-party module may bundle its own copy of latigo, so its ConfigError is recognised by name, not
+ * class; any other error it throws still names the section rather than escaping as a stack trace.
+ */
+function parseProviderConfig(module: ProviderModule, raw: Record<string, unknown>, role: ProviderRole): unknown {
+  try {
+    return module.parseConfig(raw, role);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const foreign = err as { name?: unknown; path?: unknown; expected?: unknown; message?: unknown };
+    if (foreign?.name === 'ConfigError' && typeof foreign.path === 'string') {
+      throw new ConfigError(foreign.path, String(foreign.expected ?? foreign.message), { cause: err });
+    }
+    throw new ConfigError(role, `the provider rejected its configuration: ${String(foreign?.message ?? err)}`, { cause: err });
+  }
 }
 
 /** Loads a third-party provider: a package name or a file path exporting a ProviderModule as `default` or `providerModule`. */

@@ -49,7 +49,7 @@ export const executorSchema = z.strictObject({
   /** On SIGTERM: time to finish tasks in flight before they are aborted and released. */
   shutdown_grace: duration.default(10_000),
   /** Retry of transient provider errors inside one attempt. */
-  retry: retryPolicySchema.default({} as never),
+  retry: retryPolicySchema.prefault({}),
   /** Extra rows of history read before each window (on top of the model's own offset). */
   padding_rows: z.number().int().nonnegative().default(0),
 }).transform((c) => ({

@@ -23,6 +23,12 @@ export interface ModelExecutionProvider {
   unregister(model: ModelRef, options?: CallOptions): Promise<void>;
   status(model: ModelRef & { revision?: string }, options?: CallOptions): Promise<ModelStatus>;
   /**
+   * Rows of history before the window this provider needs to predict the window's first row (e.g. a
+   * smoothing window), beyond the model's own `offsetRows`. The executor reads that much more data.
+   * Omitted means 0.
+   */
+  requiredHistoryRows?(model: ModelDescription): number;
+  /**
    * Predictions for the rows of `data` inside `window` (data may start earlier: models with
    * `offsetRows` need history). Throws InsufficientDataError when the data cannot support a
    * prediction, ProviderError for backend failures, NotFoundError when the revision is gone.

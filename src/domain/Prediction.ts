@@ -24,4 +24,6 @@ export interface PredictionSet {
   readonly window: TimeRange;
   readonly tagNames: readonly string[];
   readonly rows: readonly PredictionRow[];
+  /** What the model skipped and why, e.g. `{ incomplete_rows: 3 }`; recorded with the window (invariant 7). */
+  readonly counts?: Readonly<Record<string, number>>;
 }

@@ -44,7 +44,8 @@ export function createDataSource(config: DatabaseConfig): DataSource {
     synchronize: false,
     migrationsRun: false,
     migrations,
-    logging: config.logQueries ? ['query', 'error'] : ['error'],
+    // Errors are translated and logged once by the caller (STYLE: log once, where handled).
+    logging: config.logQueries ? ['query', 'error'] : false,
   });
 }
 

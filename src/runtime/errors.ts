@@ -53,9 +53,18 @@ export function isAbortError(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 }
 
-/** Throws the signal's reason (an AbortError) if it has fired. */
-export function throwIfAborted(signal?: AbortSignal): void {
-  signal?.throwIfAborted();
+/** Throws once `signal` has fired: always an AbortError, whatever reason the signal was aborted with. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/** The signal's reason when it is an AbortError (or TimeoutError), else an AbortError wrapping it as `cause`. */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (isAbortError(reason)) return reason as Error;
+  const err = new Error('the operation was aborted', { cause: reason });
+  err.name = 'AbortError';
+  return err;
 }
 
 /** One line for logs and the ledger: the message chain without stack traces. */

@@ -78,6 +78,8 @@ describe('loadConfig', () => {
     ['a wrong type', 'executor:\n  concurrency: many\n', 'executor.concurrency'],
     ['a bad duration', 'scheduler:\n  interval: soon\n', 'scheduler.interval'],
     ['a nested wrong value', 'executor:\n  retry:\n    backoff_coefficient: 0.5\n', 'executor.retry.backoff_coefficient'],
+    ['an unknown time zone', 'scheduler:\n  time_zone: Europe/Atlantis\n', 'scheduler.time_zone'],
+    ['a start time that is not a time', 'scheduler:\n  start_time: yesterday\n', 'scheduler.start_time'],
     ['an unknown provider type', 'sensor_data:\n  type: influxx\n', 'sensor_data.type'],
     ['an unknown provider key', 'predictor:\n  type: embedded\n  confidense: 0.9\n', 'predictor'],
     ['an out-of-range provider value', 'predictor:\n  confidence: 1.5\n', 'predictor.confidence'],

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallOptions } from '../../src/contracts/CallOptions.js';
+import type {
+  NackOptions, NackResult, OutgoingMessage, ReceivedMessage, ReceiveOptions, SendResult, SettleResult, TaskQueue,
+} from '../../src/contracts/TaskQueue.js';
+import type { Database } from '../../src/persistence/dataSource.js';
+import type { Clock } from '../../src/runtime/clock.js';
+import type { Logger } from '../../src/runtime/logger.js';
+import type { EmbeddedQueueConfig } from './config.js';
+import { throwIfAborted } from '../../src/runtime/errors.js';
+import { toProviderError } from './errors.js';
+import { inList, rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from './sql/SqlClient.js';
+
+export interface DatabaseTaskQueueOptions {
+  /** Recorded on each lease (`lease_owner`), e.g. the process name. */
+  owner: string;
+  /** All message times (visibility, backoff, dead_at) come from it; tests drive it. */
+  clock: Clock;
+  /** Jitter source in [0, 1); Math.random unless a test fixes it. */
+  random?: () => number;
+}
+
+export interface QueueDepth {
+  /** Deliverable now (including messages whose lease expired). */
+  readonly ready: number;
+  /** Leased and within their visibility timeout. */
+  readonly leased: number;
+  /** Waiting out a retry backoff after a nack. */
+  readonly delayed: number;
+  readonly dead: number;
+}
+
+export interface DeadLetter {
+  readonly id: string;
+  readonly body: string;
+  readonly attempts: number;
+  readonly reason: string;
+  readonly deadAt: number;
+}
+
+const sql = {
+  send: (rows: number) =>
+    `INSERT INTO queue_message (id, partition_key, body, created_at, visible_at) VALUES ${valuesList(rows, 5)} ON CONFLICT (id) DO NOTHING`,
+  // One statement, hence atomic: on SQLite a writing statement takes the database's single write lock
+  // before it reads (waiting up to the busy timeout), so the SELECT and the UPDATE see the same
+  // snapshot and no other process can lease the same rows in between.
+  // TODO(lead): on PostgreSQL the subquery needs `FOR UPDATE SKIP LOCKED`, or concurrent executors
+  // block on (and then re-lease) each other's rows.
+  lease: 'UPDATE queue_message SET visible_at = ?, lease_token = ?, lease_owner = ?, attempts = attempts + 1 ' +
+    'WHERE id IN (SELECT id FROM queue_message WHERE dead_at IS NULL AND visible_at <= ? ORDER BY visible_at LIMIT ?) ' +
+    'RETURNING id, body, attempts',
+  // A read: idle pollers check with it instead of taking the write lock every poll interval.
+  anyReady: 'SELECT 1 AS ready FROM queue_message WHERE dead_at IS NULL AND visible_at <= ? LIMIT 1',
+  ack: 'DELETE FROM queue_message WHERE id = ? AND lease_token = ?',
+  // The row's own attempt count decides between retry and dead, so a forged `attempt` cannot keep a message alive.
+  nack: 'UPDATE queue_message SET ' +
+    'dead_at = CASE WHEN attempts >= ? THEN ? ELSE NULL END, dead_reason = CASE WHEN attempts >= ? THEN ? ELSE NULL END, ' +
+    'visible_at = CASE WHEN attempts >= ? THEN visible_at ELSE ? END, last_error = ?, lease_token = NULL, lease_owner = NULL ' +
+    'WHERE id = ? AND lease_token = ? AND dead_at IS NULL RETURNING dead_at',
+  deadLetter: 'UPDATE queue_message SET dead_at = ?, dead_reason = ?, last_error = ?, lease_token = NULL, lease_owner = NULL ' +
+    'WHERE id = ? AND lease_token = ? AND dead_at IS NULL',
+  deadLetterMany: (rows: number) => 'UPDATE queue_message SET dead_at = ?, dead_reason = ?, lease_token = NULL, lease_owner = NULL ' +
+    `WHERE lease_token = ? AND id IN (${inList(rows)})`,
+  depth: 'SELECT ' +
+    'COALESCE(SUM(CASE WHEN dead_at IS NULL AND visible_at <= ? THEN 1 ELSE 0 END), 0) AS ready, ' +
+    'COALESCE(SUM(CASE WHEN dead_at IS NULL AND visible_at > ? AND lease_token IS NOT NULL THEN 1 ELSE 0 END), 0) AS leased, ' +
+    'COALESCE(SUM(CASE WHEN dead_at IS NULL AND visible_at > ? AND lease_token IS NULL THEN 1 ELSE 0 END), 0) AS delayed, ' +
+    'COALESCE(SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dead FROM queue_message',
+  deadLetters: 'SELECT id, body, attempts, dead_reason, dead_at FROM queue_message WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, id LIMIT ?',
+};
+
+/**
+ * The task queue in the service's own database (`queue_message`): leases with a visibility timeout,
+ * retries with exponential backoff and jitter, dead letters after `maxAttempts` deliveries.
+ * Ties in visibility come out in insertion order on SQLite (the ready index ends in the rowid).
+ */
+export class DatabaseTaskQueue implements TaskQueue {
+  private readonly sql: SqlClient;
+  private readonly owner: string;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+
+  constructor(db: Database, private readonly config: EmbeddedQueueConfig, private readonly log: Logger, options: DatabaseTaskQueueOptions) {
+    this.sql = new SqlClient(db);
+    this.owner = options.owner;
+    this.clock = options.clock;
+    this.random = options.random ?? Math.random;
+  }
+
+  async send(messages: readonly OutgoingMessage[], options?: CallOptions): Promise<SendResult> {
+    throwIfAborted(options?.signal);
+    try {
+      const now = this.clock();
+      const statements: Statement[] = [];
+      for (let start = 0; start < messages.length; start += rowsPerStatement(5)) {
+        const chunk = messages.slice(start, start + rowsPerStatement(5));
+        const params: SqlParam[] = [];
+        for (const m of chunk) params.push(m.id, m.partitionKey ?? null, m.body, now, now);
+        statements.push({ sql: sql.send(chunk.length), params });
+      }
+      const results = await this.sql.transaction(statements);
+      const sent = results.reduce((sum, r) => sum + r.changes, 0);
+      return { sent, duplicates: messages.length - sent };
+    } catch (err) {
+      throw toProviderError(err, 'embedded-queue.send');
+    }
+  }
+
+  /** Polls every `pollIntervalMs` until a message is ready or `waitMs` of real time has passed: the
+   *  wait is real (it sleeps), even when the injected clock is a test's frozen one. */
+  async receive(options: ReceiveOptions): Promise<ReceivedMessage[]> {
+    const { maxMessages, waitMs = 0, signal } = options;
+    throwIfAborted(signal);
+    if (maxMessages < 1) return [];
+    try {
+      const deadline = performance.now() + waitMs;
+      for (let poll = 0; ; poll++) {
+        if (poll === 0 || (await this.sql.query(sql.anyReady, [this.clock()])).length > 0) {
+          const leased = await this.lease(maxMessages);
+          if (leased.length > 0) return leased;
+        }
+        const remainingMs = deadline - performance.now();
+        if (remainingMs <= 0) return [];
+        await sleep(Math.min(this.config.pollIntervalMs, remainingMs), undefined, { signal });
+        throwIfAborted(signal);
+      }
+    } catch (err) {
+      throw toProviderError(err, 'embedded-queue.receive');
+    }
+  }
+
+  async ack(message: ReceivedMessage, options?: CallOptions): Promise<SettleResult> {
+    throwIfAborted(options?.signal);
+    try {
+      const changes = await this.sql.run(sql.ack, [message.id, message.leaseToken]);
+      return changes > 0 ? { settled: true } : { settled: false, reason: 'lease_lost' };
+    } catch (err) {
+      throw toProviderError(err, 'embedded-queue.ack');
+    }
+  }
+
+  async nack(message: ReceivedMessage, options: NackOptions): Promise<NackResult> {
+    throwIfAborted(options.signal);
+    try {
+      const now = this.clock();
+      const max = this.config.maxAttempts;
+      const visibleAt = now + (options.retryAfterMs ?? this.backoffMs(message.attempt));
+      const rows = await this.sql.query<{ dead_at: number | null }>(sql.nack,
+        [max, now, max, options.reason, max, visibleAt, options.reason, message.id, message.leaseToken]);
+      if (rows.length === 0) return { settled: false, reason: 'lease_lost' };
+      const deadLettered = rows[0]!.dead_at !== null;
+      if (deadLettered) this.log.warn('message dead-lettered after its last attempt', { messageId: message.id, attempts: message.attempt, reason: options.reason });
+      return { settled: true, deadLettered };
+    } catch (err) {
+      throw toProviderError(err, 'embedded-queue.nack');
+    }
+  }
+
+  async deadLetter(message: ReceivedMessage, reason: string, options?: CallOptions): Promise<SettleResult> {
+    throwIfAborted(options?.signal);
+    try {
+      const changes = await this.sql.run(sql.deadLetter, [this.clock(), reason, reason, message.id, message.leaseToken]);
+      return changes > 0 ? { settled: true } : { settled: false, reason: 'lease_lost' };
+    } catch (err) {
+      throw toProviderError(err, 'embedded-queue.deadLetter');
+    }
+  }
+
+  /** Messages by state, for `latigo status`. */
+  async depth(): Promise<QueueDepth> {
+    try {
+      const now = this.clock();
+      const [row] = await this.sql.query<QueueDepth>(sql.depth, [now, now, now]);
+      return { ready: row!.ready, leased: row!.leased, delayed: row!.delayed, dead: row!.dead };
+    } catch (err) {
+      throw toProviderError(err, 'embedded-queue.depth');
+    }
+  }
+
+  /** The most recently dead-lettered messages, newest first. */
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    try {
+      const rows = await this.sql.query<{ id: string; body: string; attempts: number; dead_reason: string | null; dead_at: number }>(sql.deadLetters, [limit]);
+      return rows.map((r) => ({ id: r.id, body: r.body, attempts: r.attempts, reason: r.dead_reason ?? '', deadAt: r.dead_at }));
+    } catch (err) {
+      throw toProviderError(err, 'embedded-queue.deadLetters');
+    }
+  }
+
+  private async lease(maxMessages: number): Promise<ReceivedMessage[]> {
+    const now = this.clock();
+    const leaseToken = randomUUID(); // one per receive: (id, token) identifies each delivery
+    const rows = await this.sql.query<{ id: string; body: string; attempts: number }>(sql.lease,
+      [now + this.config.visibilityTimeoutMs, leaseToken, this.owner, now, maxMessages]);
+    // A message whose leases kept expiring (its executor crashed or hung each time) is never nacked;
+    // park it once it exceeds its attempts instead of letting it take executors down forever.
+    const exhausted = rows.filter((r) => r.attempts > this.config.maxAttempts).map((r) => r.id);
+    if (exhausted.length > 0) {
+      const reason = `lease expired ${this.config.maxAttempts} times without ack or nack`;
+      await this.sql.run(sql.deadLetterMany(exhausted.length), [now, reason, leaseToken, ...exhausted]);
+      this.log.warn('messages dead-lettered after repeated lease expiry', { messageIds: exhausted, reason });
+    }
+    return rows.filter((r) => r.attempts <= this.config.maxAttempts)
+      .map((r) => ({ id: r.id, body: r.body, attempt: r.attempts, leaseToken }));
+  }
+
+  /** Exponential backoff from `retryBackoffMs`, capped, with "equal jitter": between half and all of it. */
+  private backoffMs(attempt: number): number {
+    const exponential = this.config.retryBackoffMs * 2 ** Math.max(0, attempt - 1);
+    const capped = Math.min(this.config.maxRetryBackoffMs, exponential);
+    return Math.round(capped / 2 + this.random() * (capped / 2));
+  }
+}

@@ -1,0 +1,229 @@
+import type { CallOptions } from '../../src/contracts/CallOptions.js';
+import type { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
+import type { ListSensorsOptions, SensorInformationProvider } from '../../src/contracts/SensorInformationProvider.js';
+import { resample } from '../../src/domain/resample.js';
+import type { SensorFrame } from '../../src/domain/SensorFrame.js';
+import type { SensorTag } from '../../src/domain/SensorTag.js';
+import { formatRange, type TimeRange } from '../../src/domain/TimeRange.js';
+import type { Database } from '../../src/persistence/dataSource.js';
+import { InvalidDataError, throwIfAborted } from '../../src/runtime/errors.js';
+import type { Logger } from '../../src/runtime/logger.js';
+import { toProviderError } from './errors.js';
+import { inList, rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from './sql/SqlClient.js';
+
+/** Points of one sensor for `insertPoints`: parallel arrays of epoch-ms timestamps and values. */
+export interface SensorPoints {
+  readonly sensor: string;
+  readonly timesMs: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+export interface InsertPointsOptions {
+  /** Called after each committed batch with the points inserted so far. */
+  onProgress?(inserted: number): void;
+}
+
+const sql = {
+  // The primary key (sensor_id, time_ms) serves both the IN list and the range, already in order.
+  readPoints: (sensors: number) =>
+    `SELECT sensor_id, time_ms, value FROM sensor_point WHERE sensor_id IN (${inList(sensors)}) AND time_ms >= ? AND time_ms < ? ORDER BY sensor_id, time_ms`,
+  idsByName: (names: number) => `SELECT id, name FROM sensor WHERE name IN (${inList(names)})`,
+  // SQLite lets a later row of the same statement update an earlier one; PostgreSQL refuses, hence
+  // the callers deduplicate sensors (points are the caller's business: last write wins on SQLite).
+  upsertSensors: (rows: number) =>
+    `INSERT INTO sensor (name, asset, unit) VALUES ${valuesList(rows, 3)} ON CONFLICT (name) DO UPDATE SET asset = excluded.asset, unit = excluded.unit RETURNING id, name`,
+  upsertPoints: (rows: number) =>
+    `INSERT INTO sensor_point (sensor_id, time_ms, value) VALUES ${valuesList(rows, 3)} ON CONFLICT (sensor_id, time_ms) DO UPDATE SET value = excluded.value`,
+  listSensors: 'SELECT name, asset, unit FROM sensor ORDER BY name',
+  listSensorsOfAsset: 'SELECT name, asset, unit FROM sensor WHERE asset = ? ORDER BY name',
+  describeSensor: 'SELECT name, asset, unit FROM sensor WHERE name = ?',
+};
+
+const POINT_ROWS_PER_STATEMENT = rowsPerStatement(3);
+/** Statements per transaction when seeding: long enough to amortise commits, short enough to let other writers in. */
+const STATEMENTS_PER_TRANSACTION = 20;
+
+/** A row of `readPoints` in array form: [sensor_id, time_ms, value]. */
+type PointRow = [number, number, number | null];
+interface SensorRow { name: string; asset: string; unit: string | null }
+
+/** Sensors (`sensor`) and their raw points (`sensor_point`) in the service's own database. */
+export class EmbeddedSensorStore implements SensorDataProvider, SensorInformationProvider {
+  private readonly sql: SqlClient;
+  /** Sensor names never change id, so found ids are kept for the process's life. Unknown names are
+   *  looked up again next time: the seeder may add them meanwhile. */
+  private readonly idsByName = new Map<string, number>();
+
+  constructor(db: Database, private readonly log: Logger) {
+    this.sql = new SqlClient(db);
+  }
+
+  rangeSpecifier(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number): string {
+    const names = [...new Set(tags.map((t) => t.name))];
+    // JSON quoting keeps names with quotes or newlines on one unambiguous line.
+    return `${sql.readPoints(names.length)} -- parameters: the sensor.id of each of ${JSON.stringify(names)}, ` +
+      `${range.fromMs}, ${range.toMs} ${formatRange(range)}; then the mean per ${resolutionMs} ms bucket`;
+  }
+
+  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options?: CallOptions): Promise<SensorFrame> {
+    throwIfAborted(options?.signal);
+    try {
+      const names = [...new Set(tags.map((t) => t.name))];
+      const ids = await this.resolveIds(names);
+      const columnOfId = new Map<number, number>();
+      names.forEach((name, column) => {
+        const id = ids.get(name);
+        if (id !== undefined) columnOfId.set(id, column);
+      });
+      if (columnOfId.size < names.length) this.log.debug('unknown sensors read as empty', { unknown: names.filter((n) => !ids.has(n)) });
+      throwIfAborted(options?.signal);
+      // Rows as arrays, not objects: a third less time per read at 1,440 rows a task.
+      const rows = columnOfId.size === 0 ? [] : await this.sql.queryArrays(
+        sql.readPoints(columnOfId.size), [...columnOfId.keys(), range.fromMs, range.toMs]) as PointRow[];
+      const n = rows.length;
+      const column = new Int32Array(n);
+      const timeMs = new Float64Array(n);
+      const value = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const row = rows[i]!;
+        column[i] = columnOfId.get(row[0])!;
+        timeMs[i] = row[1];
+        value[i] = row[2] ?? NaN; // NaN/Inf were stored as NULL: resample counts them again here
+      }
+      const uniqueTags = names.length === tags.length ? tags : names.map((name) => tags.find((t) => t.name === name)!);
+      const frame = resample(uniqueTags, range, resolutionMs, { length: n, column, timeMs, value });
+      if (uniqueTags === tags) return frame;
+      // A tag requested twice gets the same column twice (counted once in quality).
+      return { ...frame, tags, columns: tags.map((t) => frame.columns[names.indexOf(t.name)]!) };
+    } catch (err) {
+      throw toProviderError(err, 'embedded-sensors.getData');
+    }
+  }
+
+  async listSensors(options?: ListSensorsOptions): Promise<SensorTag[]> {
+    throwIfAborted(options?.signal);
+    try {
+      const rows = options?.asset === undefined
+        ? await this.sql.query<SensorRow>(sql.listSensors, [])
+        : await this.sql.query<SensorRow>(sql.listSensorsOfAsset, [options.asset]);
+      // SQLite orders by UTF-8 bytes; sort by UTF-16 code units like every other provider.
+      return rows.map(toTag).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } catch (err) {
+      throw toProviderError(err, 'embedded-sensors.listSensors');
+    }
+  }
+
+  async sensorExists(name: string, options?: CallOptions): Promise<boolean> {
+    return (await this.describeSensor(name, options)) !== undefined;
+  }
+
+  async describeSensor(name: string, options?: CallOptions): Promise<SensorTag | undefined> {
+    throwIfAborted(options?.signal);
+    try {
+      const [row] = await this.sql.query<SensorRow>(sql.describeSensor, [name]);
+      return row === undefined ? undefined : toTag(row);
+    } catch (err) {
+      throw toProviderError(err, 'embedded-sensors.describeSensor');
+    }
+  }
+
+  /** Creates or updates sensors (asset and unit; the last of a repeated name wins). Resolves with every
+   *  given name's id. */
+  async upsertSensors(tags: readonly SensorTag[]): Promise<Map<string, number>> {
+    try {
+      const byName = new Map(tags.map((t) => [t.name, t]));
+      const unique = [...byName.values()];
+      const statements: Statement[] = [];
+      for (let start = 0; start < unique.length; start += rowsPerStatement(3)) {
+        const chunk = unique.slice(start, start + rowsPerStatement(3));
+        statements.push({ sql: sql.upsertSensors(chunk.length), params: chunk.flatMap((t) => [t.name, t.asset, t.unit ?? null]) });
+      }
+      const results = await this.sql.transaction(statements);
+      const ids = new Map<string, number>();
+      for (const row of results.flatMap((r) => r.rows) as { id: number; name: string }[]) {
+        ids.set(row.name, row.id);
+        this.idsByName.set(row.name, row.id);
+      }
+      return ids;
+    } catch (err) {
+      throw toProviderError(err, 'embedded-sensors.upsertSensors');
+    }
+  }
+
+  /**
+   * Bulk-writes points of existing sensors (see `upsertSensors`); a point at an existing timestamp
+   * replaces it. NaN and ±Infinity are stored as NULL (a gap the reader counts) and counted here.
+   * Throws InvalidDataError, writing nothing, for unknown sensors, mismatched arrays or non-integer
+   * timestamps. Commits every ~200,000 points, so other processes' writes are not held up for long.
+   */
+  async insertPoints(points: readonly SensorPoints[], options?: InsertPointsOptions): Promise<{ inserted: number; nonFinite: number }> {
+    try {
+      const ids = await this.resolveIds([...new Set(points.map((p) => p.sensor))]);
+      const unknown = points.filter((p) => !ids.has(p.sensor)).map((p) => p.sensor);
+      if (unknown.length > 0) throw new InvalidDataError(`unknown sensors (add them with upsertSensors first): ${JSON.stringify(unknown.slice(0, 10))}`);
+      for (const series of points) validateSeries(series); // all before writing: a refused call writes nothing
+      let inserted = 0;
+      let nonFinite = 0;
+      let statements: Statement[] = [];
+      let params: SqlParam[] = [];
+      const commit = async () => {
+        await this.sql.transaction(statements);
+        inserted += statements.reduce((sum, s) => sum + s.params.length / 3, 0);
+        statements = [];
+        options?.onProgress?.(inserted);
+      };
+      for (const series of points) {
+        const id = ids.get(series.sensor)!;
+        for (let i = 0; i < series.timesMs.length; i++) {
+          const t = series.timesMs[i]!;
+          const v = series.values[i]!;
+          const finite = Number.isFinite(v);
+          if (!finite) nonFinite++;
+          params.push(id, t, finite ? v : null);
+          if (params.length === POINT_ROWS_PER_STATEMENT * 3) {
+            statements.push({ sql: sql.upsertPoints(POINT_ROWS_PER_STATEMENT), params });
+            params = [];
+            if (statements.length === STATEMENTS_PER_TRANSACTION) await commit();
+          }
+        }
+      }
+      if (params.length > 0) statements.push({ sql: sql.upsertPoints(params.length / 3), params });
+      if (statements.length > 0) await commit();
+      return { inserted, nonFinite };
+    } catch (err) {
+      throw toProviderError(err, 'embedded-sensors.insertPoints');
+    }
+  }
+
+  private async resolveIds(names: readonly string[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    const missing: string[] = [];
+    for (const name of names) {
+      const id = this.idsByName.get(name);
+      if (id === undefined) missing.push(name);
+      else ids.set(name, id);
+    }
+    for (let start = 0; start < missing.length; start += rowsPerStatement(1)) {
+      const chunk = missing.slice(start, start + rowsPerStatement(1));
+      for (const row of await this.sql.query<{ id: number; name: string }>(sql.idsByName(chunk.length), chunk)) {
+        this.idsByName.set(row.name, row.id);
+        ids.set(row.name, row.id);
+      }
+    }
+    return ids;
+  }
+}
+
+function validateSeries(series: SensorPoints): void {
+  const { sensor, timesMs, values } = series;
+  if (timesMs.length !== values.length) {
+    throw new InvalidDataError(`sensor ${JSON.stringify(sensor)}: ${timesMs.length} timestamps but ${values.length} values`);
+  }
+  for (let i = 0; i < timesMs.length; i++) {
+    if (!Number.isInteger(timesMs[i])) throw new InvalidDataError(`sensor ${JSON.stringify(sensor)}: timestamp ${timesMs[i]} is not whole milliseconds`);
+  }
+}
+
+function toTag(row: SensorRow): SensorTag {
+  return row.unit === null ? { name: row.name, asset: row.asset } : { name: row.name, asset: row.asset, unit: row.unit };
+}

@@ -1,0 +1,119 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ExecutorConfig } from '../config/sections.js';
+import type { ModelExecutionProvider } from '../contracts/ModelExecutionProvider.js';
+import type { ModelInformationProvider } from '../contracts/ModelInformationProvider.js';
+import type { PredictionStorageProvider } from '../contracts/PredictionStorageProvider.js';
+import type { SensorDataProvider } from '../contracts/SensorDataProvider.js';
+import type { ReceivedMessage, TaskQueue } from '../contracts/TaskQueue.js';
+import type { Clock } from '../runtime/clock.js';
+import { describeError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logger.js';
+import { retryDelayMs } from '../runtime/retry.js';
+import type { ExecutorLedger } from './ExecutorLedger.js';
+import { InFlightTasks } from './InFlightTasks.js';
+import { countOutcome, emptySummary, type ExecutorSummary, type TaskOutcome } from './outcomes.js';
+import { TaskRunner } from './TaskRunner.js';
+
+export interface ExecutorOptions {
+  config: ExecutorConfig;
+  queue: TaskQueue;
+  models: ModelInformationProvider;
+  sensorData: SensorDataProvider;
+  predictor: ModelExecutionProvider;
+  storage: PredictionStorageProvider;
+  /** The window ledger (WindowLedger), or anything with its `begin` and `finish`. */
+  ledger: ExecutorLedger;
+  clock: Clock;
+  /** Recorded on every task run, e.g. `executor-1`. */
+  processName: string;
+  log: Logger;
+}
+
+/** How long one receive waits for work before the loop looks at the shutdown signal again. */
+const RECEIVE_WAIT_MS = 1000;
+
+/** Consumes the task queue with up to `config.concurrency` tasks in flight. */
+export class Executor {
+  private readonly runner: TaskRunner;
+  private receiveFailures = 0;
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.runner = new TaskRunner(options);
+  }
+
+  /**
+   * Receives and runs tasks until `signal` fires, then stops receiving, lets the tasks in flight finish
+   * for `config.shutdownGraceMs`, and cancels and releases the rest to other executors. Resolves with
+   * the counts; never exits the process.
+   */
+  async run(signal: AbortSignal): Promise<ExecutorSummary> {
+    const { config, log } = this.options;
+    const summary = emptySummary();
+    const inFlight = new InFlightTasks();
+    log.info('executor started', { concurrency: config.concurrency });
+    while (!signal.aborted) {
+      const free = config.concurrency - inFlight.size;
+      if (free === 0) {
+        await inFlight.waitForSlot(signal);
+        continue;
+      }
+      const messages = await this.receive(free, signal);
+      if (signal.aborted) {
+        for (const message of messages) countOutcome(summary, await this.releaseUnstarted(message));
+        break;
+      }
+      for (const message of messages) {
+        inFlight.start((taskSignal) => this.runner.process(message, taskSignal).then(
+          (outcome) => countOutcome(summary, outcome),
+          (err) => log.error('task crashed', { messageId: message.id, error: describeError(err) }),
+        ));
+      }
+    }
+    await this.drain(inFlight);
+    log.info('executor stopped', { ...summary });
+    return summary;
+  }
+
+  /** Runs one message end to end; public for tests and the benchmark. Never rejects. */
+  processMessage(message: ReceivedMessage, signal?: AbortSignal): Promise<TaskOutcome> {
+    return this.runner.process(message, signal);
+  }
+
+  private async receive(maxMessages: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
+    const { queue, config, log } = this.options;
+    try {
+      const messages = await queue.receive({ maxMessages, waitMs: RECEIVE_WAIT_MS, signal });
+      if (this.receiveFailures > 0) log.info('receiving tasks again', { failedReceives: this.receiveFailures });
+      this.receiveFailures = 0;
+      return messages;
+    } catch (err) {
+      if (signal.aborted) return [];
+      // An unreachable queue would fail every receive: log the first failure, count the rest, back off.
+      if (++this.receiveFailures === 1) log.error('cannot receive tasks; retrying', { error: describeError(err) });
+      const delayMs = retryDelayMs(config.retry, Math.min(this.receiveFailures, 10), undefined);
+      await sleep(delayMs, undefined, { signal }).catch(() => {});
+      return [];
+    }
+  }
+
+  /** A message leased while shutdown began: handed straight back so another executor takes it. */
+  private async releaseUnstarted(message: ReceivedMessage): Promise<TaskOutcome> {
+    try {
+      await this.options.queue.nack(message, { reason: 'shutdown', retryAfterMs: 0 });
+    } catch (err) {
+      this.options.log.warn('could not release a message at shutdown; it returns when its lease expires', {
+        messageId: message.id, error: describeError(err),
+      });
+    }
+    return 'released';
+  }
+
+  private async drain(inFlight: InFlightTasks): Promise<void> {
+    const { config, log } = this.options;
+    if (inFlight.size === 0) return;
+    log.info('finishing tasks in flight', { inFlight: inFlight.size, graceMs: config.shutdownGraceMs });
+    if (await inFlight.settledWithin(config.shutdownGraceMs)) return;
+    log.warn('shutdown grace period over: releasing tasks still in flight', { inFlight: inFlight.size });
+    await inFlight.abortAll(new DOMException('shutdown grace period over', 'AbortError'));
+  }
+}

@@ -1,0 +1,285 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PcaModelExecutionProvider } from '../../providers/embedded/anomaly/PcaModelExecutionProvider.js';
+import { parseEmbeddedPredictorConfig } from '../../providers/embedded/config.js';
+import type { CallOptions } from '../../src/contracts/CallOptions.js';
+import type { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
+import type { ModelDescription } from '../../src/domain/ModelDescription.js';
+import { bucketStarts, emptyQualityCounts, type SensorFrame } from '../../src/domain/SensorFrame.js';
+import type { SensorTag } from '../../src/domain/SensorTag.js';
+import { formatRange, type TimeRange } from '../../src/domain/TimeRange.js';
+import { openDatabase, type Database } from '../../src/persistence/dataSource.js';
+import { runMigrations } from '../../src/persistence/migrate.js';
+import { InsufficientDataError, InvalidDataError, isAbortError, ProviderError } from '../../src/runtime/errors.js';
+import { silentLogger } from '../../src/runtime/logger.js';
+import { describeModelExecutionContract } from './ModelExecutionContract.js';
+
+/*
+ * A four-tag asset driven by two hidden factors (load with a one-hour cycle, ambient with a slower one)
+ * plus deterministic noise: correlated like a real plant, so PCA finds structure, and reproducible.
+ */
+const RESOLUTION_MS = 10_000;
+const START_MS = Date.UTC(2026, 0, 1);
+const TAGS: SensorTag[] = ['flow', 'pressure "out"', 'temperature', 'vibration'].map((kind) => ({ name: `compressor 1 ${kind}`, asset: 'compressor 1' }));
+const TRAINING: TimeRange = { fromMs: START_MS, toMs: START_MS + 2_000 * RESOLUTION_MS };
+
+function plantValue(tag: number, timeMs: number): number {
+  const load = Math.sin((2 * Math.PI * timeMs) / 3_600_000);
+  const ambient = Math.cos((2 * Math.PI * timeMs) / 9_700_000);
+  const noise = (scale: number) => scale * (hashUnit(timeMs, tag) + hashUnit(timeMs, tag + 17) - 1);
+  switch (tag) {
+    case 0: return 100 + 10 * load + noise(0.5);
+    case 1: return 50 + 4 * load + 2 * ambient + noise(0.3);
+    case 2: return 70 + 5 * ambient + noise(0.3);
+    default: return 1 + 0.2 * load + noise(0.02);
+  }
+}
+
+/** A uniform number in [0, 1) from (time, tag): deterministic noise without a shared generator state. */
+function hashUnit(timeMs: number, tag: number): number {
+  let h = Math.imul((timeMs / RESOLUTION_MS) | 0, 0x9e3779b1) ^ Math.imul(tag + 1, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return ((h ^ (h >>> 16)) >>> 0) / 4_294_967_296;
+}
+
+type Alteration = (tag: number, timeMs: number, value: number) => number;
+
+function plantFrame(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, alter?: Alteration): SensorFrame {
+  const timestamps = bucketStarts(range, resolutionMs);
+  const columns = tags.map((tag) => {
+    const index = TAGS.findIndex((known) => known.name === tag.name);
+    return Float64Array.from(timestamps, (t) => {
+      const value = index < 0 ? Number.NaN : plantValue(index, t);
+      return alter ? alter(index, t, value) : value;
+    });
+  });
+  return { range, resolutionMs, tags, timestamps, columns, quality: emptyQualityCounts() };
+}
+
+/** The sensor data the provider trains on: generated, counting its reads. */
+class GeneratedSensorData implements SensorDataProvider {
+  reads = 0;
+  constructor(private readonly alter?: Alteration) {}
+  rangeSpecifier(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number): string {
+    return `generated ${tags.length} tags ${formatRange(range)} every ${resolutionMs} ms`;
+  }
+  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options?: CallOptions): Promise<SensorFrame> {
+    options?.signal?.throwIfAborted();
+    this.reads++;
+    return plantFrame(tags, range, resolutionMs, this.alter);
+  }
+}
+
+const MODEL: ModelDescription = {
+  project: 'demo', name: 'compressor 1', revision: 'r1', inputTags: TAGS, targetTags: TAGS,
+  resolutionMs: RESOLUTION_MS, trainingRange: TRAINING,
+};
+
+interface Setup { dir: string; db: Database }
+
+async function tempDatabase(busyTimeoutMs = 5_000, dir = mkdtempSync(join(tmpdir(), 'latigo-pca-'))): Promise<Setup> {
+  const db = await openDatabase({ url: `sqlite:${join(dir, 'latigo.sqlite')}`, busyTimeoutMs, logQueries: false });
+  await runMigrations(db);
+  return { dir, db };
+}
+
+function pcaProvider(db: Database, sensorData: SensorDataProvider, options: Record<string, unknown> = {}): PcaModelExecutionProvider {
+  return new PcaModelExecutionProvider(db, sensorData, parseEmbeddedPredictorConfig(options, 'predictor'), silentLogger);
+}
+
+describeModelExecutionContract('embedded PCA model on SQLite', async () => {
+  const { dir, db } = await tempDatabase();
+  return {
+    provider: pcaProvider(db, new GeneratedSensorData()),
+    model: MODEL,
+    normalFrame: (range) => plantFrame(TAGS, range, RESOLUTION_MS),
+    async cleanup() {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('PcaModelExecutionProvider', () => {
+  let setup: Setup;
+  beforeEach(async () => { setup = await tempDatabase(); });
+  afterEach(async () => {
+    await setup.db.close();
+    rmSync(setup.dir, { recursive: true, force: true });
+  });
+
+  // Two hours after the training range, on the grid; 180 rows like a 30-minute window at 10 s.
+  const window: TimeRange = { fromMs: TRAINING.toMs + 720 * RESOLUTION_MS, toMs: TRAINING.toMs + 900 * RESOLUTION_MS };
+  const storedRevisions = async (db: Database) =>
+    db.dataSource.query('SELECT revision, parameters, training_ms FROM model_revision') as Promise<{ revision: string; parameters: string; training_ms: number }[]>;
+
+  it('trains a revision once, from its training range, and stores its parameters', async () => {
+    const sensorData = new GeneratedSensorData();
+    const provider = pcaProvider(setup.db, sensorData);
+    await provider.register(MODEL);
+    await provider.register(MODEL);
+    await provider.execute(MODEL, plantFrame(TAGS, window, RESOLUTION_MS), window);
+    expect(sensorData.reads).to.equal(1);
+    const rows = await storedRevisions(setup.db);
+    expect(rows).to.have.length(1);
+    expect(rows[0]!.revision).to.equal('r1');
+    const stored = JSON.parse(rows[0]!.parameters);
+    expect(stored).to.include({ format: 'pca/1', skippedRows: 0 });
+    expect(stored.tagNames).to.deep.equal(TAGS.map((tag) => tag.name));
+    expect(stored.parameters.nTrain).to.equal(2_000);
+  });
+
+  it('trains on first execute and lets concurrent first executions share one training', async () => {
+    const sensorData = new GeneratedSensorData();
+    const provider = pcaProvider(setup.db, sensorData);
+    const frame = plantFrame(TAGS, window, RESOLUTION_MS);
+    const sets = await Promise.all([1, 2, 3, 4].map(() => provider.execute(MODEL, frame, window)));
+    expect(sensorData.reads).to.equal(1);
+    expect(sets.every((set) => set.rows.length === 180)).to.equal(true);
+  });
+
+  it('stops waiting for a training when the caller aborts, while the training completes for others', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const slow: SensorDataProvider = {
+      rangeSpecifier: () => 'slow',
+      getData: async (tags, range, resolutionMs) => { await gate; return plantFrame(tags, range, resolutionMs); },
+    };
+    const provider = pcaProvider(setup.db, slow);
+    const controller = new AbortController();
+    const abandoned = provider.execute(MODEL, plantFrame(TAGS, window, RESOLUTION_MS), window, { signal: controller.signal });
+    const patient = provider.register(MODEL);
+    expect((await provider.status(MODEL)).state).to.equal('training');
+    controller.abort(new Error('shutting down'));
+    await abandoned.then(() => expect.fail('expected an AbortError'), (err: unknown) => expect(isAbortError(err), String(err)).to.equal(true));
+    release();
+    expect(await patient).to.include({ state: 'ready', revision: 'r1' });
+  });
+
+  it('a second provider on the same database uses the stored parameters without reading training data', async () => {
+    const frame = plantFrame(TAGS, window, RESOLUTION_MS);
+    const first = await pcaProvider(setup.db, new GeneratedSensorData()).execute(MODEL, frame, window);
+    const noData = new GeneratedSensorData(() => { throw new Error('training data must not be read'); });
+    const second = await pcaProvider(setup.db, noData).execute(MODEL, frame, window);
+    expect(second).to.deep.equal(first);
+  });
+
+  it('two providers training the same revision at once store one row and predict alike', async () => {
+    const [a, b] = [pcaProvider(setup.db, new GeneratedSensorData()), pcaProvider(setup.db, new GeneratedSensorData())];
+    await Promise.all([a.register(MODEL), b.register(MODEL)]);
+    expect(await storedRevisions(setup.db)).to.have.length(1);
+    const frame = plantFrame(TAGS, window, RESOLUTION_MS);
+    expect(await b.execute(MODEL, frame, window)).to.deep.equal(await a.execute(MODEL, frame, window));
+  });
+
+  // Flow is one of three tags measuring load, so a flow fault is identifiable. (Temperature is the only
+  // measure of ambient: a temperature fault and a pressure fault break the same relation and cannot be told apart.)
+  it('flags a tag that breaks its correlations and blames that tag, with few false alarms on normal rows', async () => {
+    const provider = pcaProvider(setup.db, new GeneratedSensorData());
+    const fault: TimeRange = { fromMs: window.fromMs + 60 * RESOLUTION_MS, toMs: window.fromMs + 90 * RESOLUTION_MS };
+    const frame = plantFrame(TAGS, window, RESOLUTION_MS, (tag, t, v) => (tag === 0 && t >= fault.fromMs && t < fault.toMs ? v + 3 : v));
+    const { rows } = await provider.execute(MODEL, frame, window);
+    const inFault = rows.filter((row) => row.timeMs >= fault.fromMs && row.timeMs < fault.toMs);
+    const normal = rows.filter((row) => row.timeMs < fault.fromMs || row.timeMs >= fault.toMs);
+    expect(inFault.every((row) => row.isAnomaly), 'every fault row flagged').to.equal(true);
+    expect(inFault.every((row) => row.contributions.indexOf(Math.max(...row.contributions)) === 0), 'flow blamed').to.equal(true);
+    expect(normal.filter((row) => row.isAnomaly).length, 'false alarms').to.be.at.most(normal.length * 0.05);
+  });
+
+  it('skips rows with a missing value and predicts the others', async () => {
+    const provider = pcaProvider(setup.db, new GeneratedSensorData());
+    const gaps = (tag: number, t: number, v: number) => (tag === 1 && ((t - window.fromMs) / RESOLUTION_MS) % 4 === 0 ? Number.NaN : v);
+    const { rows } = await provider.execute(MODEL, plantFrame(TAGS, window, RESOLUTION_MS, gaps), window);
+    expect(rows).to.have.length(135);
+    expect(rows.some((row) => ((row.timeMs - window.fromMs) / RESOLUTION_MS) % 4 === 0)).to.equal(false);
+  });
+
+  it('throws InsufficientDataError naming the counts when too few rows of the window are complete', async () => {
+    const provider = pcaProvider(setup.db, new GeneratedSensorData(), { min_window_coverage: 0.5 });
+    const sparse = (tag: number, t: number, v: number) => (tag === 0 && ((t - window.fromMs) / RESOLUTION_MS) % 5 !== 0 ? Number.NaN : v);
+    const attempt = provider.execute(MODEL, plantFrame(TAGS, window, RESOLUTION_MS, sparse), window);
+    await expectRejected(attempt, InsufficientDataError, /36 of 180 rows .* at least 90 needed/);
+  });
+
+  it('throws InsufficientDataError when the training range has too few complete rows, and status() says why', async () => {
+    const provider = pcaProvider(setup.db, new GeneratedSensorData((tag, t, v) => (tag === 3 && t >= TRAINING.fromMs + 40 * RESOLUTION_MS ? Number.NaN : v)));
+    await expectRejected(provider.register(MODEL), InsufficientDataError, /40 complete training rows .*1960 more with missing values.*at least 50/);
+    const status = await provider.status(MODEL);
+    expect(status.state).to.equal('failed');
+    expect(status.reason).to.match(/40 complete training rows/);
+    expect(await storedRevisions(setup.db)).to.have.length(0);
+  });
+
+  it('uses complete rows before the window as smoothing history', async () => {
+    const frame = plantFrame(TAGS, { fromMs: window.fromMs - 2 * RESOLUTION_MS, toMs: window.toMs }, RESOLUTION_MS);
+    const raw = await pcaProvider(setup.db, new GeneratedSensorData()).execute(MODEL, frame, frame.range);
+    const smoothed = await pcaProvider(setup.db, new GeneratedSensorData(), { smoothing_window: 3 }).execute(MODEL, frame, window);
+    const meanOfFirstThree = raw.rows.slice(0, 3).reduce((sum, row) => sum + row.details!['q']!, 0) / 3;
+    expect(smoothed.rows[0]!.timeMs).to.equal(window.fromMs);
+    expect(smoothed.rows[0]!.details!['q_smoothed']).to.be.closeTo(meanOfFirstThree, 1e-12);
+  });
+
+  it('unregister() deletes the stored revisions, so the next use trains again', async () => {
+    const sensorData = new GeneratedSensorData();
+    const provider = pcaProvider(setup.db, sensorData);
+    await provider.register(MODEL);
+    await provider.register({ ...MODEL, revision: 'r2' });
+    await provider.unregister(MODEL);
+    expect(await storedRevisions(setup.db)).to.have.length(0);
+    expect((await provider.status(MODEL)).state).to.equal('not_registered');
+    await provider.register(MODEL);
+    expect(sensorData.reads).to.equal(3);
+  });
+
+  it('status() without a revision reports the latest trained one', async () => {
+    const provider = pcaProvider(setup.db, new GeneratedSensorData());
+    await provider.register(MODEL);
+    expect(await provider.status({ project: MODEL.project, name: MODEL.name })).to.include({ state: 'ready', revision: 'r1' });
+  });
+
+  it('refuses a description whose input tags differ from those its revision was trained on', async () => {
+    const provider = pcaProvider(setup.db, new GeneratedSensorData());
+    await provider.register(MODEL);
+    const changed = { ...MODEL, inputTags: TAGS.slice(0, 3), targetTags: TAGS.slice(0, 3) };
+    await expectRejected(provider.execute(changed, plantFrame(TAGS, window, RESOLUTION_MS), window), InvalidDataError, /new revision/);
+  });
+
+  it('reports outputs and contributions only for target tags, which must be inputs', async () => {
+    const provider = pcaProvider(setup.db, new GeneratedSensorData());
+    const targeted = { ...MODEL, targetTags: [TAGS[2]!, TAGS[0]!] };
+    const set = await provider.execute(targeted, plantFrame(TAGS, window, RESOLUTION_MS), window);
+    expect(set.tagNames).to.deep.equal([TAGS[2]!.name, TAGS[0]!.name]);
+    expect(set.rows[0]!.outputs[0]).to.be.closeTo(plantValue(2, window.fromMs), 1.5);
+    const foreign = { ...MODEL, targetTags: [{ name: 'elsewhere', asset: 'x' }] };
+    await expectRejected(provider.execute(foreign, plantFrame(TAGS, window, RESOLUTION_MS), window), InvalidDataError, /not an input tag/);
+  });
+
+  it('turns a database locked by another process into a retryable ProviderError', async () => {
+    const impatient = await tempDatabase(20, setup.dir);
+    const holder = setup.db.dataSource.createQueryRunner();
+    await holder.query('BEGIN IMMEDIATE');
+    try {
+      const attempt = pcaProvider(impatient.db, new GeneratedSensorData()).register(MODEL);
+      const err = await expectRejected(attempt, ProviderError, /SQLITE_BUSY/);
+      expect((err as ProviderError).retryable).to.equal(true);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.release();
+      await impatient.db.close();
+    }
+  });
+});
+
+async function expectRejected(promise: Promise<unknown>, type: new (...args: never[]) => Error, message: RegExp): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).to.be.instanceOf(type);
+    expect((err as Error).message).to.match(message);
+    return err as Error;
+  }
+  return expect.fail(`expected ${type.name}, but the call succeeded`);
+}

@@ -1,0 +1,41 @@
+import type { PredictionTask } from '../../src/domain/Task.js';
+import type { ExecutorLedger, LedgerOutcome, LedgerRun } from '../../src/executor/ExecutorLedger.js';
+
+type State = 'queued' | 'running' | LedgerOutcome['state'];
+const finished: readonly State[] = ['succeeded', 'insufficient_data', 'dead'];
+
+export interface LedgerEntry {
+  state: State;
+  attempts: number;
+  outcome?: LedgerOutcome;
+}
+
+/** The executor's view of the window ledger, in memory, with WindowLedger's semantics for begin and finish. */
+export class InMemoryExecutorLedger implements ExecutorLedger {
+  readonly runs: { taskId: string; outcome: LedgerOutcome; run: LedgerRun }[] = [];
+  private readonly windows = new Map<string, LedgerEntry>();
+
+  /** Puts a window in `state`, e.g. to model a redelivery of a window that already succeeded. */
+  seed(taskId: string, state: State): void {
+    this.windows.set(taskId, { state, attempts: 0 });
+  }
+
+  get(taskId: string): LedgerEntry | undefined {
+    return this.windows.get(taskId);
+  }
+
+  async begin(task: PredictionTask, _executor: string): Promise<{ proceed: true } | { proceed: false; state: string }> {
+    const entry = this.windows.get(task.id) ?? { state: 'queued', attempts: 0 };
+    if (finished.includes(entry.state)) return { proceed: false, state: entry.state };
+    this.windows.set(task.id, { ...entry, state: 'running', attempts: entry.attempts + 1 });
+    return { proceed: true };
+  }
+
+  async finish(task: PredictionTask, outcome: LedgerOutcome, run: LedgerRun): Promise<void> {
+    this.runs.push({ taskId: task.id, outcome, run });
+    const entry = this.windows.get(task.id) ?? { state: 'running', attempts: 1 };
+    // As WindowLedger: a late failure of a duplicate delivery never downgrades a succeeded window.
+    if (entry.state === 'succeeded' && outcome.state !== 'succeeded') return;
+    this.windows.set(task.id, { ...entry, state: outcome.state, outcome });
+  }
+}

@@ -1,0 +1,144 @@
+import { expect } from 'chai';
+import { DatabaseTaskQueue } from '../../../providers/embedded/DatabaseTaskQueue.js';
+import { parseEmbeddedQueueConfig, type EmbeddedQueueConfig } from '../../../providers/embedded/config.js';
+import { openDatabase, type Database } from '../../../src/persistence/dataSource.js';
+import { silentLogger } from '../../../src/runtime/logger.js';
+import { openTempDatabase, type TempDatabase } from './tempDatabase.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+describe('DatabaseTaskQueue', () => {
+  let temp: TempDatabase;
+  let now: number;
+  let random: number;
+  const config: EmbeddedQueueConfig = parseEmbeddedQueueConfig(
+    { visibility_timeout: '60s', max_attempts: 4, retry_backoff: '5s', max_retry_backoff: '12s', poll_interval: 10 }, 'task_queue');
+  const queueOn = (db: Database, owner = 'executor-1') =>
+    new DatabaseTaskQueue(db, config, silentLogger, { owner, clock: () => now, random: () => random });
+  let queue: DatabaseTaskQueue;
+
+  beforeEach(async () => {
+    temp = await openTempDatabase();
+    now = T0;
+    random = 0;
+    queue = queueOn(temp.db);
+  });
+  afterEach(async () => { await temp.cleanup(); });
+
+  const send = (...ids: string[]) => queue.send(ids.map((id) => ({ id, body: `body of ${id}` })));
+  const receive = (max = 10) => queue.receive({ maxMessages: max });
+
+  /** Milliseconds after a nack at which the message becomes deliverable again. */
+  async function redeliveryDelay(): Promise<number> {
+    const nackedAt = now;
+    const [message] = await receive(1);
+    await queue.nack(message!, { reason: 'failed' });
+    for (let step = 0; step <= 20; step++) {
+      now = nackedAt + step * 1_000;
+      if ((await queue.depth()).ready > 0) return step * 1_000;
+    }
+    return expect.fail('not deliverable within 20 s');
+  }
+
+  it('backs off exponentially from retry_backoff, capped at max_retry_backoff', async () => {
+    random = 0.999_999; // the top of the jitter range: the full backoff
+    await send('m1');
+    expect(await redeliveryDelay()).to.equal(5_000); // after attempt 1
+    expect(await redeliveryDelay()).to.equal(10_000); // attempt 2: doubled
+    expect(await redeliveryDelay()).to.equal(12_000); // attempt 3: 20 s capped at 12 s
+  });
+
+  it('jitters the backoff down to half of it, never less', async () => {
+    random = 0;
+    await send('m1');
+    expect(await redeliveryDelay()).to.equal(3_000); // 2.5 s rounds up to the next 1 s step
+    expect(await redeliveryDelay()).to.equal(5_000);
+  });
+
+  it('keeps the nack reason and the attempts of a dead letter, newest first', async () => {
+    await send('m1', 'm2');
+    const [first] = await receive(1);
+    now += 1;
+    await queue.deadLetter(first!, 'malformed body');
+    now += 1;
+    let second = (await receive(1))[0]!;
+    for (let attempt = 1; attempt < config.maxAttempts; attempt++) {
+      expect(await queue.nack(second, { reason: `timeout ${attempt}` })).to.deep.equal({ settled: true, deadLettered: false });
+      now += config.maxRetryBackoffMs;
+      second = (await receive(1))[0]!;
+    }
+    expect(await queue.nack(second, { reason: 'timeout 4' })).to.deep.equal({ settled: true, deadLettered: true });
+    const letters = await queue.deadLetters(10);
+    expect(letters.map((l) => ({ id: l.id, reason: l.reason, attempts: l.attempts }))).to.deep.equal([
+      { id: second!.id, reason: 'timeout 4', attempts: 4 },
+      { id: first!.id, reason: 'malformed body', attempts: 1 },
+    ]);
+    expect(letters[1]!.body).to.equal(`body of ${first!.id}`);
+    expect(letters[1]!.deadAt).to.equal(T0 + 1);
+  });
+
+  it('dead-letters a message whose lease expired on every attempt instead of delivering it again', async () => {
+    await send('poison');
+    for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
+      expect((await receive()).map((m) => m.attempt)).to.deep.equal([attempt]);
+      now += config.visibilityTimeoutMs; // the executor died holding the lease
+    }
+    expect(await receive()).to.deep.equal([]);
+    const [letter] = await queue.deadLetters(1);
+    expect(letter).to.include({ id: 'poison', attempts: config.maxAttempts + 1 });
+    expect(letter!.reason).to.match(/lease expired/);
+  });
+
+  it('reports depth by state: ready, leased, delayed by backoff, dead', async () => {
+    await send('ready', 'leased', 'delayed', 'dead', 'expired');
+    const leased = await receive(4);
+    const byId = new Map(leased.map((m) => [m.id, m]));
+    // Ties in visibility come out in send order.
+    expect(leased.map((m) => m.id)).to.deep.equal(['ready', 'leased', 'delayed', 'dead']);
+    await queue.nack(byId.get('delayed')!, { reason: 'later', retryAfterMs: 30_000 });
+    await queue.deadLetter(byId.get('dead')!, 'bad');
+    await queue.ack(byId.get('ready')!);
+    await send('ready again');
+    expect(await queue.depth()).to.deep.equal({ ready: 2, leased: 1, delayed: 1, dead: 1 });
+    now += config.visibilityTimeoutMs; // the lease of 'leased' expires: deliverable again
+    expect(await queue.depth()).to.deep.equal({ ready: 4, leased: 0, delayed: 0, dead: 1 });
+  });
+
+  it('sends batches larger than one statement and counts duplicates across them', async () => {
+    const ids = Array.from({ length: 7_000 }, (_, i) => `m${i}`);
+    expect(await send(...ids)).to.deep.equal({ sent: 7_000, duplicates: 0 });
+    expect(await send(...ids.slice(6_000), 'new')).to.deep.equal({ sent: 1, duplicates: 1_000 });
+    expect((await queue.depth()).ready).to.equal(7_001);
+  });
+
+  it('never leases one message to two processes sharing the database file', async () => {
+    const other = await openDatabase({ url: `sqlite:${String(temp.db.dataSource.options.database)}`, busyTimeoutMs: 5000, logQueries: false });
+    try {
+      const otherQueue = queueOn(other, 'executor-2');
+      await send(...Array.from({ length: 100 }, (_, i) => `m${i}`));
+      const seen: string[] = [];
+      for (let round = 0; round < 10; round++) {
+        const [a, b] = await Promise.all([queue.receive({ maxMessages: 7 }), otherQueue.receive({ maxMessages: 6 })]);
+        seen.push(...a!.map((m) => m.id), ...b!.map((m) => m.id));
+      }
+      expect(seen).to.have.length(100);
+      expect(new Set(seen).size).to.equal(100);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('acks a message whose lease expired but that nobody leased since', async () => {
+    await send('m1');
+    const [message] = await receive();
+    now += config.visibilityTimeoutMs * 2;
+    expect(await queue.ack(message!)).to.deep.equal({ settled: true });
+    expect(await queue.depth()).to.deep.equal({ ready: 0, leased: 0, delayed: 0, dead: 0 });
+  });
+
+  it('resolves with [] at once for maxMessages below 1', async () => {
+    await send('m1');
+    expect(await queue.receive({ maxMessages: 0, waitMs: 5_000 })).to.deep.equal([]);
+    expect((await queue.depth()).ready).to.equal(1);
+  });
+});

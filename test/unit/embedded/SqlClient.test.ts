@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { SqlClient, valuesList } from '../../../providers/embedded/sql/SqlClient.js';
+import { openTempDatabase, type TempDatabase } from './tempDatabase.js';
+
+describe('SqlClient', () => {
+  let temp: TempDatabase;
+  let sql: SqlClient;
+  beforeEach(async () => {
+    temp = await openTempDatabase();
+    sql = new SqlClient(temp.db);
+  });
+  afterEach(async () => { await temp.cleanup(); });
+
+  const insert = (name: string) => ({ sql: 'INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', params: [name, 1] });
+  const names = async () => (await sql.query<{ name: string }>('SELECT name FROM scheduler_state ORDER BY name', [])).map((r) => r.name);
+
+  it('runs a transaction all or nothing', async () => {
+    const err = await sql.transaction([insert('a'), insert('b'), insert('a')]).then(() => undefined, (e: unknown) => e);
+    expect(err).to.have.property('code').that.matches(/^SQLITE_CONSTRAINT/);
+    expect(await names()).to.deep.equal([]);
+    const results = await sql.transaction([insert('a'), insert('b')]);
+    expect(results.map((r) => r.changes)).to.deep.equal([1, 1]);
+    expect(await names()).to.deep.equal(['a', 'b']);
+  });
+
+  it('returns the rows of reading statements inside a transaction', async () => {
+    const [, read] = await sql.transaction([insert('x'), { sql: 'SELECT name FROM scheduler_state', params: [] }]);
+    expect(read!.rows).to.deep.equal([{ name: 'x' }]);
+  });
+
+  it('waits for a TypeORM transaction open on the shared connection instead of joining it', async () => {
+    await temp.db.dataSource.query('BEGIN');
+    await temp.db.dataSource.query('INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', ['theirs', 1]);
+    const ours = sql.transaction([insert('ours')]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await temp.db.dataSource.query('ROLLBACK');
+    await ours;
+    expect(await names()).to.deep.equal(['ours']);
+  });
+
+  it('reads rows as arrays in column order', async () => {
+    await sql.run('INSERT INTO scheduler_state (name, last_tick_ms, updated_at) VALUES (?, ?, ?)', ['s', 5, 6]);
+    expect(await sql.queryArrays('SELECT name, last_tick_ms, updated_at FROM scheduler_state', [])).to.deep.equal([['s', 5, 6]]);
+    expect(await sql.query('SELECT name, last_tick_ms, updated_at FROM scheduler_state', [])).to.deep.equal([{ name: 's', last_tick_ms: 5, updated_at: 6 }]);
+  });
+
+  it('binds booleans as 0/1 and undefined as NULL', async () => {
+    expect(await sql.query('SELECT ? AS t, ? AS f, ? AS u', [true, false, undefined])).to.deep.equal([{ t: 1, f: 0, u: null }]);
+  });
+
+  it('builds VALUES lists of the requested shape', () => {
+    expect(valuesList(2, 3)).to.equal('(?, ?, ?), (?, ?, ?)');
+    expect(valuesList(1, 1)).to.equal('(?)');
+  });
+});

@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { QueryFailedError } from 'typeorm';
+import { toProviderError } from '../../../providers/embedded/errors.js';
+import { SqlClient } from '../../../providers/embedded/sql/SqlClient.js';
+import { openDatabase } from '../../../src/persistence/dataSource.js';
+import { isAbortError, NotFoundError, ProviderError, throwIfAborted } from '../../../src/runtime/errors.js';
+import { openTempDatabase, type TempDatabase } from './tempDatabase.js';
+
+function sqliteError(code: string): Error {
+  return Object.assign(new Error(`${code}: something`), { code });
+}
+
+describe('embedded toProviderError', () => {
+  for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', 'SQLITE_LOCKED_SHAREDCACHE']) {
+    it(`makes ${code} a retryable ProviderError that keeps the cause`, () => {
+      const cause = sqliteError(code);
+      const err = toProviderError(cause, 'embedded-queue.receive');
+      expect(err).to.be.instanceOf(ProviderError);
+      expect(err).to.include({ retryable: true, cause });
+      expect(err.message).to.include('embedded-queue.receive').and.include(code);
+    });
+  }
+
+  it('reads the code of a driver error wrapped in TypeORM QueryFailedError', () => {
+    const err = toProviderError(new QueryFailedError('SELECT 1', [], sqliteError('SQLITE_BUSY')), 'op');
+    expect(err).to.include({ retryable: true });
+  });
+
+  it('makes other SQLite errors and unknown errors permanent', () => {
+    expect(toProviderError(sqliteError('SQLITE_CONSTRAINT_PRIMARYKEY'), 'op')).to.include({ retryable: false });
+    expect(toProviderError(sqliteError('SQLITE_CORRUPT'), 'op')).to.include({ retryable: false });
+    expect(toProviderError(new TypeError('The database connection is not open'), 'op')).to.include({ retryable: false });
+  });
+
+  it('passes AbortErrors and already classified errors through untouched', () => {
+    const abort = new DOMException('aborted', 'AbortError');
+    const notFound = new NotFoundError('no such model');
+    const provider = new ProviderError('outage', { retryable: true });
+    expect(toProviderError(abort, 'op')).to.equal(abort);
+    expect(toProviderError(notFound, 'op')).to.equal(notFound);
+    expect(toProviderError(provider, 'op')).to.equal(provider);
+  });
+
+  describe('against a real lock', () => {
+    let temp: TempDatabase;
+    beforeEach(async () => { temp = await openTempDatabase(); });
+    afterEach(async () => { await temp.cleanup(); });
+
+    it('reports a write blocked past the busy timeout by another connection as retryable', async () => {
+      const path = String(temp.db.dataSource.options.database);
+      const holder = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 50, logQueries: false });
+      const waiter = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 50, logQueries: false });
+      try {
+        await holder.dataSource.query('BEGIN IMMEDIATE');
+        const err = await new SqlClient(waiter).run('INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', ['s', 1])
+          .then(() => undefined, (e: unknown) => toProviderError(e, 'op'));
+        expect(err).to.include({ retryable: true });
+        await holder.dataSource.query('ROLLBACK');
+      } finally {
+        await holder.close();
+        await waiter.close();
+      }
+    });
+  });
+});
+
+describe('embedded throwIfAborted', () => {
+  it('throws an AbortError even when the signal was aborted with another reason', () => {
+    const controller = new AbortController();
+    controller.abort(new Error('shutting down'));
+    let thrown: unknown;
+    try { throwIfAborted(controller.signal); } catch (err) { thrown = err; }
+    expect(isAbortError(thrown)).to.equal(true);
+    expect((thrown as Error).cause).to.have.property('message', 'shutting down');
+  });
+
+  it('does nothing for a signal that has not fired or no signal', () => {
+    expect(() => throwIfAborted(new AbortController().signal)).to.not.throw();
+    expect(() => throwIfAborted(undefined)).to.not.throw();
+  });
+});

@@ -1,0 +1,293 @@
+import { expect } from 'chai';
+import type { PredictionStorageProvider } from '../../../src/contracts/PredictionStorageProvider.js';
+import type { ModelInformationProvider } from '../../../src/contracts/ModelInformationProvider.js';
+import { InsufficientDataError, NotFoundError } from '../../../src/runtime/errors.js';
+import { failAlways, flaky, permanentError, transientError } from '../../fakes/FlakyProvider.js';
+import { Gate } from '../../fakes/Gate.js';
+import { InMemoryModelExecution } from '../../fakes/InMemoryModelExecution.js';
+import { InMemorySensorData } from '../../fakes/InMemorySensorData.js';
+import { RecordingTaskQueue } from '../../fakes/RecordingTaskQueue.js';
+import { InMemoryModelCatalog } from '../../fakes/InMemoryModelCatalog.js';
+import { compressor, deliver, harness, RESOLUTION_MS, ROWS_PER_WINDOW, task, WINDOW } from './harness.js';
+
+describe('Executor.processMessage', () => {
+  describe('a task that succeeds', () => {
+    it('stores the predictions of the window, records success with row and quality counts, then acks', async () => {
+      const h = harness();
+      const message = await deliver(h.queue);
+      expect(await h.executor.processMessage(message)).to.equal('succeeded');
+      const rows = h.storage.rowsOf('plant', 'compressor-1', 'r1');
+      expect(rows).to.have.length(ROWS_PER_WINDOW);
+      expect(rows[0]!.timeMs).to.equal(WINDOW.fromMs);
+      expect(rows.at(-1)!.timeMs).to.equal(WINDOW.toMs - RESOLUTION_MS);
+      const entry = h.ledger.get(task().id);
+      expect(entry?.state).to.equal('succeeded');
+      expect(entry?.outcome?.rowsWritten).to.equal(ROWS_PER_WINDOW);
+      expect(entry?.outcome?.quality).to.include({ rawPoints: 2 * ROWS_PER_WINDOW, emptyBuckets: 0, droppedNonFinite: 0 });
+      expect(h.ledger.runs.map((r) => r.run.executor)).to.deep.equal(['executor-test']);
+      expect(h.queue.acked.map((m) => m.id)).to.deep.equal([message.id]);
+      expect(h.queue.nacked).to.be.empty;
+      expect(h.queue.deadLettered).to.be.empty;
+    });
+
+    it('acks a redelivered window that already succeeded without doing any work', async () => {
+      const h = harness();
+      h.ledger.seed(task().id, 'succeeded');
+      const message = await deliver(h.queue);
+      expect(await h.executor.processMessage(message)).to.equal('skipped');
+      expect(h.describeCalls()).to.be.empty;
+      expect(h.storage.storeCalls).to.equal(0);
+      expect(h.ledger.runs).to.be.empty;
+      expect(h.queue.acked.map((m) => m.id)).to.deep.equal([message.id]);
+    });
+
+    it('describes the model at the revision pinned on the task, not the current one', async () => {
+      const h = harness({ catalog: [compressor('compressor-1', 'r1'), compressor('compressor-1', 'r2')] });
+      expect(await h.executor.processMessage(await deliver(h.queue, task('compressor-1', WINDOW, 'r1')))).to.equal('succeeded');
+      expect(h.describeCalls()).to.deep.equal([{ project: 'plant', name: 'compressor-1', revision: 'r1' }]);
+      expect(h.storage.rowsOf('plant', 'compressor-1', 'r1')).to.have.length(ROWS_PER_WINDOW);
+      expect(h.storage.rowsOf('plant', 'compressor-1', 'r2')).to.be.empty;
+    });
+
+    it('dead-letters the task when the catalogue answers with another revision than the pinned one', async () => {
+      const current = compressor('compressor-1', 'r2');
+      const careless: ModelInformationProvider = Object.assign(Object.create(new InMemoryModelCatalog([current])) as InMemoryModelCatalog, {
+        describeModel: async () => current, // ignores the revision asked for
+      });
+      const h = harness({ models: careless });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('dead');
+      expect(h.queue.deadLettered[0]?.reason).to.match(/permanent: .*revision r2.*pinned r1/);
+      expect(h.storage.size).to.equal(0);
+    });
+
+    it('reads the window padded back by the model offset plus the configured padding rows', async () => {
+      const h = harness({ catalog: [compressor('compressor-1', 'r1', { offsetRows: 3 })], config: { paddingRows: 2 } });
+      await h.executor.processMessage(await deliver(h.queue));
+      expect(h.sensors.calls).to.have.length(1);
+      const call = h.sensors.calls[0]!;
+      expect(call.range).to.deep.equal({ fromMs: WINDOW.fromMs - 5 * RESOLUTION_MS, toMs: WINDOW.toMs });
+      expect(call.resolutionMs).to.equal(RESOLUTION_MS);
+      expect(call.tags.map((t) => t.name)).to.deep.equal(['flow', 'pressure']);
+      expect(h.model.executeCalls[0]!.window).to.deep.equal(WINDOW);
+      expect(h.storage.rowsOf('plant', 'compressor-1', 'r1')).to.have.length(ROWS_PER_WINDOW);
+    });
+
+    it('counts predictions that could not be stored as numbers in the window record', async () => {
+      // A target tag that is not an input yields NaN outputs: one dropped value per row.
+      const model = compressor('compressor-1', 'r1', { targetTags: [{ name: 'flow', asset: 'c' }, { name: 'ghost', asset: 'c' }] });
+      const h = harness({ catalog: [model] });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('succeeded');
+      expect(h.ledger.get(task().id)?.outcome?.quality?.droppedNonFinite).to.equal(ROWS_PER_WINDOW);
+    });
+
+    it('logs one line for the task, carrying its context, outcome, duration and rows', async () => {
+      const h = harness();
+      await h.executor.processMessage(await deliver(h.queue));
+      const lines = h.log.withMessage('task finished');
+      expect(lines).to.have.length(1);
+      expect(lines[0]!.level).to.equal('info');
+      expect(lines[0]!.fields).to.include({
+        taskId: task().id, project: 'plant', model: 'compressor-1',
+        window: '[2026-01-01T00:00:00.000Z, 2026-01-01T00:30:00.000Z)', outcome: 'succeeded', rows: ROWS_PER_WINDOW,
+      });
+      expect(lines[0]!.fields.durationMs).to.be.a('number');
+    });
+
+    it('warns, and still counts the task as done, when the lease was lost before the ack', async () => {
+      let now = Date.now();
+      const queue = new RecordingTaskQueue({ clock: () => now, visibilityTimeoutMs: 1_000 });
+      const inner = harness().storage;
+      const storage: PredictionStorageProvider = {
+        store: async (set, options) => {
+          // The task ran past its lease, and another executor received it meanwhile.
+          now += 2_000;
+          expect(await queue.inner.receive({ maxMessages: 1 })).to.have.length(1);
+          return inner.store(set, options);
+        },
+      };
+      const h = harness({ queue, storage });
+      expect(await h.executor.processMessage(await deliver(queue))).to.equal('succeeded');
+      expect(queue.acked).to.be.empty;
+      const [line] = h.log.withMessage('task finished');
+      expect(line?.level).to.equal('warn');
+      expect(line?.fields.leaseLost).to.equal(true);
+      expect(h.log.lines.filter((l) => l.level === 'error')).to.be.empty;
+    });
+  });
+
+  describe('a task that fails', () => {
+    it('retries a transient provider failure and then succeeds', async () => {
+      const sensors = flaky(new InMemorySensorData(), 'getData', [transientError(), transientError()]);
+      const h = harness({ sensorData: sensors.provider });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('succeeded');
+      expect(sensors.calls()).to.equal(3);
+      expect(h.queue.acked).to.have.length(1);
+      expect(h.log.withMessage('task finished')[0]?.fields.retries).to.equal(2);
+    });
+
+    it('nacks with the reason when transient failures outlast the retries, recording the window as failed', async () => {
+      const sensors = failAlways(new InMemorySensorData(), 'getData', () => transientError('historian unreachable'));
+      const h = harness({ sensorData: sensors.provider });
+      const message = await deliver(h.queue);
+      expect(await h.executor.processMessage(message)).to.equal('failed');
+      expect(sensors.calls()).to.equal(3);
+      expect(h.queue.nacked).to.have.length(1);
+      expect(h.queue.nacked[0]!.options.reason).to.equal('transient: historian unreachable');
+      expect(h.queue.nacked[0]!.options.retryAfterMs).to.equal(undefined);
+      expect(h.queue.acked).to.be.empty;
+      expect(h.queue.deadLettered).to.be.empty;
+      expect(h.ledger.get(task().id)?.outcome).to.include({ state: 'failed', errorClass: 'transient', errorMessage: 'historian unreachable' });
+      expect(h.log.withMessage('task finished')[0]?.level).to.equal('warn');
+    });
+
+    it('records the window dead, once, when the queue dead-letters the nack of the last attempt', async () => {
+      const queue = new RecordingTaskQueue({ maxAttempts: 1 });
+      const sensors = failAlways(new InMemorySensorData(), 'getData', () => transientError('historian unreachable'));
+      const h = harness({ queue, sensorData: sensors.provider });
+      expect(await h.executor.processMessage(await deliver(queue))).to.equal('dead');
+      expect(queue.nacked[0]!.result).to.deep.equal({ settled: true, deadLettered: true });
+      expect(h.ledger.runs.map((r) => r.outcome.state)).to.deep.equal(['dead']);
+      expect(h.ledger.get(task().id)?.outcome?.errorClass).to.equal('transient');
+    });
+
+    it('dead-letters a permanent failure with its reason, without retrying, and records the window dead', async () => {
+      const storage = failAlways(harness().storage, 'store', () => permanentError('column "score" does not exist'));
+      const h = harness({ storage: storage.provider });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('dead');
+      expect(storage.calls()).to.equal(1);
+      expect(h.queue.deadLettered.map((d) => d.reason)).to.deep.equal(['permanent: column "score" does not exist']);
+      expect(h.queue.acked).to.be.empty;
+      expect(h.queue.nacked).to.be.empty;
+      expect(h.ledger.get(task().id)?.outcome).to.include({ state: 'dead', errorClass: 'permanent' });
+      expect(h.log.withMessage('task finished')[0]?.level).to.equal('error');
+    });
+
+    it('treats a model the catalogue does not know as permanent', async () => {
+      const h = harness({ catalog: [] });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('dead');
+      expect(h.queue.deadLettered[0]?.reason).to.match(/^permanent: model plant\/compressor-1 at revision r1 does not exist/);
+    });
+
+    it('treats an unexpected error as permanent rather than retrying it', async () => {
+      const predictor = failAlways(new InMemoryModelExecution(), 'execute', () => new TypeError('cannot read properties of undefined'));
+      const h = harness({ predictor: predictor.provider });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('dead');
+      expect(predictor.calls()).to.equal(1);
+      expect(h.ledger.get(task().id)?.outcome?.errorClass).to.equal('permanent');
+    });
+
+    it('records insufficient data with the frame quality and acks, without retrying', async () => {
+      const predictor = new InMemoryModelExecution({ minCompleteRows: 1_000 });
+      const h = harness({ predictor });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('insufficient_data');
+      expect(predictor.executeCalls).to.have.length(1);
+      const outcome = h.ledger.get(task().id)?.outcome;
+      expect(outcome).to.include({ state: 'insufficient_data', errorClass: 'insufficient_data' });
+      expect(outcome?.errorMessage).to.match(/180 complete rows/);
+      expect(outcome?.quality?.rawPoints).to.equal(2 * ROWS_PER_WINDOW);
+      expect(h.queue.acked).to.have.length(1);
+      expect(h.queue.nacked).to.be.empty;
+      expect(h.storage.storeCalls).to.equal(0);
+    });
+
+    it('does not retry insufficient data reported by the sensor source either', async () => {
+      const sensors = flaky(new InMemorySensorData(), 'getData', [new InsufficientDataError('no data'), transientError()]);
+      const h = harness({ sensorData: sensors.provider });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('insufficient_data');
+      expect(sensors.calls()).to.equal(1);
+    });
+
+    it('times out a task that runs past its timeout, even if the provider ignores cancellation, and nacks it', async () => {
+      const gate = new Gate();
+      const inner = new InMemoryModelExecution();
+      const predictor = Object.assign(Object.create(inner) as InMemoryModelExecution, {
+        execute: (...args: Parameters<InMemoryModelExecution['execute']>) => gate.pass(() => inner.execute(...args)),
+      });
+      const h = harness({ predictor, config: { taskTimeoutMs: 40 } });
+      const started = Date.now();
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('failed');
+      expect(Date.now() - started).to.be.below(1_000);
+      expect(h.queue.nacked[0]?.options.reason).to.equal('transient: task timed out after 40 ms');
+      expect(h.ledger.get(task().id)?.outcome).to.include({ state: 'failed', errorClass: 'transient' });
+      gate.open();
+    });
+
+    it('releases a task its caller cancels: nacked for immediate redelivery, no failure recorded', async () => {
+      const gate = new Gate();
+      const inner = new InMemoryModelExecution();
+      const predictor = Object.assign(Object.create(inner) as InMemoryModelExecution, {
+        execute: (...args: Parameters<InMemoryModelExecution['execute']>) =>
+          gate.pass(() => inner.execute(...args), { signal: args[3]?.signal, honourSignal: true }),
+      });
+      const h = harness({ predictor });
+      const controller = new AbortController();
+      const outcome = h.executor.processMessage(await deliver(h.queue), controller.signal);
+      await gate.untilEntered(1);
+      controller.abort(new DOMException('shutdown', 'AbortError'));
+      expect(await outcome).to.equal('released');
+      expect(h.queue.nacked.map((n) => n.options)).to.deep.equal([{ reason: 'shutdown', retryAfterMs: 0 }]);
+      expect(h.ledger.runs).to.be.empty;
+      expect(h.ledger.get(task().id)?.state).to.equal('running');
+    });
+
+    it('leaves the message to its lease when the ledger cannot be reached, logging an error', async () => {
+      const ledger = failAlways(harness().ledger, 'begin', () => new Error('SQLITE_BUSY: database is locked'));
+      const h = harness({ ledger: ledger.provider });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('failed');
+      expect(h.queue.acked).to.be.empty;
+      expect(h.queue.deadLettered).to.be.empty;
+      expect(h.describeCalls()).to.be.empty;
+      const [line] = h.log.withMessage('task finished');
+      expect(line?.level).to.equal('error');
+      expect(line?.fields.infrastructureError).to.match(/SQLITE_BUSY/);
+    });
+  });
+
+  describe('a malformed message', () => {
+    const cases: [string, string, RegExp][] = [
+      ['a body that is not JSON', 'predict compressor-1 please', /^malformed: body is not JSON/],
+      ['a JSON value that is not an object', '[1, 2, 3]', /^malformed: body is not a JSON object$/],
+      ['a task without a model', JSON.stringify({ v: 1, project: 'plant', revision: 'r1', from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:30:00Z' }),
+        /^malformed: field "model" must be a non-empty string$/],
+      ['a reversed window', JSON.stringify({ v: 1, project: 'plant', model: 'm', revision: 'r1', from: '2026-01-01T00:30:00Z', to: '2026-01-01T00:00:00Z' }),
+        /^malformed: window is empty or reversed/],
+      ['an unparseable timestamp', JSON.stringify({ v: 1, project: 'plant', model: 'm', revision: 'r1', from: 'yesterday', to: '2026-01-01T00:00:00Z' }),
+        /^malformed: field "from" is not a timestamp/],
+    ];
+    for (const [what, body, reason] of cases) {
+      it(`dead-letters ${what} with the reason, touching no provider or ledger`, async () => {
+        const h = harness();
+        const id = await h.queue.push(body);
+        const [message] = await h.queue.receive({ maxMessages: 1 });
+        expect(await h.executor.processMessage(message!)).to.equal('malformed');
+        expect(h.queue.deadLettered).to.have.length(1);
+        expect(h.queue.deadLettered[0]!.message.id).to.equal(id);
+        expect(h.queue.deadLettered[0]!.reason).to.match(reason);
+        expect(h.describeCalls()).to.be.empty;
+        expect(h.ledger.runs).to.be.empty;
+      });
+    }
+
+    it('logs one warning with the reason and only the start of a huge body', async () => {
+      const h = harness();
+      await h.queue.push('x'.repeat(1_000_000));
+      const [message] = await h.queue.receive({ maxMessages: 1 });
+      await h.executor.processMessage(message!);
+      expect(h.log.lines).to.have.length(1);
+      const [line] = h.log.lines;
+      expect(line!.level).to.equal('warn');
+      expect(line!.fields.reason).to.match(/^malformed: body is not JSON/);
+      expect(line!.fields.bodyLength).to.equal(1_000_000);
+      expect(String(line!.fields.bodyPreview).length).to.be.at.most(200);
+      expect(h.queue.deadLettered[0]!.reason.length).to.be.at.most(500);
+    });
+  });
+
+  it('reports NotFoundError from the catalogue with its message in the ledger', async () => {
+    const models = failAlways(new InMemoryModelCatalog([compressor()]), 'describeModel', () => new NotFoundError('revision r1 was deleted'));
+    const h = harness({ models: models.provider });
+    await h.executor.processMessage(await deliver(h.queue));
+    expect(h.ledger.get(task().id)?.outcome).to.include({ state: 'dead', errorMessage: 'revision r1 was deleted' });
+    expect(models.calls()).to.equal(1);
+  });
+});
