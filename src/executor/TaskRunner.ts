@@ -96,13 +96,14 @@ export class TaskRunner {
       // Invariant 5: a task runs the revision it was scheduled with, or not at all.
       throw new NotFoundError(`model ${task.project}/${task.model} was described at revision ${model.revision}, not the pinned ${task.revision}`);
     }
-    const range = paddedRange(task.window, model, config.paddingRows);
+    const range = paddedRange(task.window, model, config.paddingRows + (predictor.requiredHistoryRows?.(model) ?? 0));
     const frame = await this.call(attempt, taskSignal, (signal) =>
       sensorData.getData(model.inputTags, range, model.resolutionMs, { signal }));
     attempt.quality = { ...frame.quality };
     const predictions = await this.call(attempt, taskSignal, (signal) => predictor.execute(model, frame, task.window, { signal }));
     const stored = await this.call(attempt, taskSignal, (signal) => storage.store(predictions, { signal }));
     attempt.quality.droppedNonFinite = stored.droppedNonFinite;
+    for (const [key, count] of Object.entries(predictions.counts ?? {})) attempt.quality[key] = count;
     return stored.written;
   }
 
@@ -187,7 +188,8 @@ export class TaskRunner {
   }
 }
 
-/** The window widened backwards by the model's own history (`offsetRows`) plus the configured padding. */
+/** The window widened backwards by the model's own history (`offsetRows`) plus `paddingRows`
+ *  (the configured padding and whatever history the predictor asks for). */
 export function paddedRange(window: TimeRange, model: ModelDescription, paddingRows: number): TimeRange {
   const rows = (model.offsetRows ?? 0) + paddingRows;
   return { fromMs: window.fromMs - rows * model.resolutionMs, toMs: window.toMs };

@@ -1,3 +1,4 @@
+import type { SchedulerDeps } from './Scheduler.js';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchedulerConfig } from '../config/sections.js';
@@ -37,13 +38,7 @@ export interface BackfillSummary {
   durationMs: number;
 }
 
-export interface BackfillDeps {
-  config: SchedulerConfig;
-  models: ModelInformationProvider;
-  ledger: WindowLedger;
-  queue: TaskQueue;
-  log: Logger;
-  clock: Clock;
+export interface BackfillDeps extends SchedulerDeps {
   schedule: Schedule;
 }
 

@@ -1,3 +1,4 @@
+import type { ModelDefinition } from '../EmbeddedModelRegistry.js';
 import type { DemoConfig } from '../../../src/config/sections.js';
 import type { ModelSummary } from '../../../src/domain/ModelDescription.js';
 import type { SensorTag } from '../../../src/domain/SensorTag.js';
@@ -19,14 +20,7 @@ export interface DemoSensorSink {
 }
 
 /** The model the demo declares per asset, in the shape EmbeddedModelRegistry.saveModel takes. */
-export interface DemoModelDefinition {
-  project: string;
-  name: string;
-  inputTags: string[];
-  targetTags?: string[];
-  resolutionMs: number;
-  trainingRange: TimeRange;
-}
+export type DemoModelDefinition = ModelDefinition;
 /** The registry call the seed makes (EmbeddedModelRegistry has it): all models in one transaction. */
 export interface DemoModelSink {
   saveModels(definitions: readonly DemoModelDefinition[]): Promise<ModelSummary[]>;

@@ -291,3 +291,24 @@ describe('Executor.processMessage', () => {
     expect(models.calls()).to.equal(1);
   });
 });
+
+describe('Executor.processMessage history and counts', () => {
+  it('reads the history the predictor asks for before the window, on top of the model offset and padding', async () => {
+    const predictor = Object.assign(new InMemoryModelExecution(), { requiredHistoryRows: () => 2 });
+    const h = harness({ predictor, catalog: [compressor('compressor-1', 'r1', { offsetRows: 3 })], config: { paddingRows: 1 } });
+    expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('succeeded');
+    const frame = predictor.executeCalls[0]!.frame;
+    expect(frame.range.fromMs).to.equal(WINDOW.fromMs - (3 + 1 + 2) * RESOLUTION_MS);
+    expect(h.storage.rowsOf('plant', 'compressor-1', 'r1')).to.have.length(ROWS_PER_WINDOW);
+  });
+
+  it('records what the predictor skipped with the window', async () => {
+    const inner = new InMemoryModelExecution();
+    const predictor = Object.assign(Object.create(inner) as InMemoryModelExecution, {
+      execute: async (...args: Parameters<InMemoryModelExecution['execute']>) => ({ ...(await inner.execute(...args)), counts: { incomplete_rows: 4 } }),
+    });
+    const h = harness({ predictor });
+    expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('succeeded');
+    expect(h.ledger.get(task().id)?.outcome?.quality).to.include({ incomplete_rows: 4 });
+  });
+});

@@ -1,0 +1,178 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseEmbeddedPredictorConfig } from '../providers/embedded/config.js';
+import { DatabasePredictionStorage } from '../providers/embedded/DatabasePredictionStorage.js';
+import { EmbeddedModelRegistry, type ModelDefinition } from '../providers/embedded/EmbeddedModelRegistry.js';
+import { EmbeddedSensorStore } from '../providers/embedded/EmbeddedSensorStore.js';
+import { PcaModelExecutionProvider } from '../providers/embedded/anomaly/PcaModelExecutionProvider.js';
+import { assetSeries, demoPlantLayout } from '../providers/embedded/demo/index.js';
+import type { ModelSummary } from '../src/domain/ModelDescription.js';
+import { timeRange, type TimeRange } from '../src/domain/TimeRange.js';
+import { openDatabase, type Database } from '../src/persistence/dataSource.js';
+import { runMigrations } from '../src/persistence/migrate.js';
+import { silentLogger } from '../src/runtime/logger.js';
+import { percentile, report } from './report.js';
+
+const SUITE = 'cycle-embedded';
+const TAGS = 8;
+const RESOLUTION_MS = 10_000;
+const INTERVAL_MS = 30 * 60_000;
+const CLI = join(process.cwd(), 'dist', 'src', 'cli.js');
+
+/**
+ * 9,000 models x 8 tags, one 30-minute window at 10 s (180 rows per tag), embedded defaults, a scheduler
+ * and two executors as separate processes on one SQLite file. Every model has its own 8 sensors, and is
+ * trained (untimed) on the 30 minutes before its window. Timed: from spawning the three processes until
+ * the ledger holds a finished window for every model. Baseline, in the same run: the same reads, scoring
+ * and writes done directly in this process, one model after another, with no queue, ledger or framework.
+ */
+export async function cycleEmbedded(dir: string, scale: number): Promise<void> {
+  const models = Math.max(10, Math.round(9_000 * scale));
+  // The schedule's tick grid is anchored 5 minutes ago, so the newest tick is ~5 minutes old and the next
+  // one 25 minutes away: exactly one window per model is due during the run.
+  const anchorMs = Math.floor((Date.now() - 5 * 60_000) / 1000) * 1000;
+  const window = timeRange(anchorMs - INTERVAL_MS, anchorMs);
+  const training = timeRange(window.fromMs - INTERVAL_MS, window.fromMs);
+  const dbPath = join(dir, 'cycle.sqlite');
+  const configPath = writeConfig(dir, dbPath, anchorMs);
+
+  const db = await openDatabase({ url: `sqlite:${dbPath}`, busyTimeoutMs: 30_000, logQueries: false });
+  await runMigrations(db);
+  const summaries = await seed(db, models, training, window);
+  const trainingMsPerModel = await train(db, summaries);
+
+  const baselineSeconds = await baseline(db, summaries, window);
+  await db.dataSource.query('DELETE FROM prediction');
+  await db.dataSource.query('DELETE FROM prediction_series');
+  await db.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+
+  const cycle = await pipeline(db, configPath, models);
+  const latencies = (await db.dataSource.query(
+    "SELECT finished_at - started_at AS ms FROM task_run WHERE status = 'succeeded' ORDER BY ms",
+  ) as { ms: number }[]).map((r) => r.ms);
+  const rows = Number((await db.dataSource.query('SELECT COUNT(*) AS n FROM prediction'))[0].n);
+  await db.close();
+
+  const sizes = { models, tags_per_model: TAGS, rows_per_tag: INTERVAL_MS / RESOLUTION_MS, executors: 2, scale };
+  const tasksPerSecond = models / cycle.seconds;
+  const baselineTasksPerSecond = models / baselineSeconds;
+  const baselineWords = 'direct reads+scoring+writes in one process';
+  report({ suite: SUITE, metric: 'cycle_seconds', value: cycle.seconds, unit: 's', target: '<=60', timed: 'spawn of scheduler + 2 executors until every window finished', ...sizes });
+  report({ suite: SUITE, metric: 'tasks_per_second', value: tasksPerSecond, unit: 'tasks/s', baseline: baselineWords, baseline_value: baselineTasksPerSecond, ...sizes });
+  report({ suite: SUITE, metric: 'task_latency_p50_ms', value: percentile(latencies, 50), unit: 'ms', measured: 'task_run started..finished' });
+  report({ suite: SUITE, metric: 'task_latency_p99_ms', value: percentile(latencies, 99), unit: 'ms', measured: 'task_run started..finished' });
+  for (const [name, mb] of Object.entries(cycle.peakRssMb)) {
+    if (name.startsWith('executor')) report({ suite: SUITE, metric: 'executor_peak_rss_mb', value: mb, unit: 'MB', target: '<=200', process: name });
+  }
+  report({ suite: SUITE, metric: 'scheduler_peak_rss_mb', value: cycle.peakRssMb.scheduler ?? NaN, unit: 'MB', process: 'scheduler' });
+  report({ suite: SUITE, metric: 'throughput_ratio_vs_baseline', value: tasksPerSecond / baselineTasksPerSecond, unit: 'ratio', baseline: baselineWords, baseline_value: baselineTasksPerSecond, target: '>=0.5' });
+  report({ suite: SUITE, metric: 'training_ms_per_model', value: trainingMsPerModel, unit: 'ms', note: 'setup, outside the timed cycle; includes reading 180 training rows x 8 tags' });
+  report({ suite: SUITE, metric: 'prediction_rows', value: rows, unit: 'rows', expected: models * (INTERVAL_MS / RESOLUTION_MS) });
+}
+
+function writeConfig(dir: string, dbPath: string, anchorMs: number): string {
+  const path = join(dir, 'cycle.yaml');
+  writeFileSync(path, [
+    `database: { url: "sqlite:${dbPath}", busy_timeout_ms: 30000 }`,
+    `scheduler: { start_time: "${new Date(anchorMs).toISOString()}", interval: 30m, delay: 0, catch_up_horizon: 0, run_at_once: true, batch_size: 1000 }`,
+    'executor: { concurrency: 8 }',
+    'task_queue: { type: embedded, poll_interval: 50ms }',
+    'logging: { level: warn, format: json }',
+  ].join('\n'));
+  return path;
+}
+
+async function seed(db: Database, models: number, training: TimeRange, window: TimeRange): Promise<ModelSummary[]> {
+  const started = performance.now();
+  const layout = demoPlantLayout({ assets: models, tagsPerAsset: TAGS, resolutionMs: RESOLUTION_MS, historyMs: 0, trainingMs: 0, faultsPerAsset: 0, seed: 7, project: 'bench' });
+  const store = new EmbeddedSensorStore(db, silentLogger);
+  await store.upsertSensors(layout.assets.flatMap((asset) => asset.tags));
+  const range = timeRange(training.fromMs, window.toMs);
+  const definitions: ModelDefinition[] = [];
+  const chunk = 250;
+  for (let first = 0; first < layout.assets.length; first += chunk) {
+    const points = layout.assets.slice(first, first + chunk).flatMap((asset) => {
+      const series = assetSeries(layout, asset, range);
+      definitions.push({ project: 'bench', name: `${asset.name}-anomaly`, inputTags: asset.tags.map((t) => t.name), resolutionMs: RESOLUTION_MS, trainingRange: training });
+      return asset.tags.map((tag, i) => ({ sensor: tag.name, timesMs: series.timesMs, values: series.columns[i]! }));
+    });
+    await store.insertPoints(points);
+  }
+  const summaries = await new EmbeddedModelRegistry(db, { models: [] }, silentLogger).saveModels(definitions);
+  process.stderr.write(`${SUITE}: seeded ${models} models x ${TAGS} tags in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return summaries;
+}
+
+async function train(db: Database, summaries: readonly ModelSummary[]): Promise<number> {
+  const registry = new EmbeddedModelRegistry(db, { models: [] }, silentLogger);
+  const predictor = new PcaModelExecutionProvider(db, new EmbeddedSensorStore(db, silentLogger), parseEmbeddedPredictorConfig({}, 'predictor'), silentLogger);
+  const started = performance.now();
+  for (const summary of summaries) await predictor.register(await registry.describeModel(summary.project, summary.name));
+  return (performance.now() - started) / summaries.length;
+}
+
+/** The same work as the pipeline's executors, done directly: read, score, store, model after model. */
+async function baseline(db: Database, summaries: readonly ModelSummary[], window: TimeRange): Promise<number> {
+  const registry = new EmbeddedModelRegistry(db, { models: [] }, silentLogger);
+  const sensors = new EmbeddedSensorStore(db, silentLogger);
+  const predictor = new PcaModelExecutionProvider(db, sensors, parseEmbeddedPredictorConfig({}, 'predictor'), silentLogger);
+  const storage = new DatabasePredictionStorage(db, silentLogger);
+  const models = await Promise.all(summaries.map((s) => registry.describeModel(s.project, s.name)));
+  for (const model of models) await predictor.register(model); // loads parameters: not timed, as in a warm executor
+  const started = performance.now();
+  for (const model of models) {
+    const frame = await sensors.getData(model.inputTags, window, model.resolutionMs);
+    await storage.store(await predictor.execute(model, frame, window));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(`${SUITE}: baseline ${summaries.length} windows in ${seconds.toFixed(1)} s\n`);
+  return seconds;
+}
+
+async function pipeline(db: Database, configPath: string, models: number): Promise<{ seconds: number; peakRssMb: Record<string, number> }> {
+  const started = performance.now();
+  const children = new Map<string, ChildProcess>([
+    ['scheduler', spawnRole(configPath, ['scheduler'])],
+    ['executor-1', spawnRole(configPath, ['executor', '--name', 'executor-1'])],
+    ['executor-2', spawnRole(configPath, ['executor', '--name', 'executor-2'])],
+  ]);
+  const deadlineMs = performance.now() + 600_000;
+  let finished = 0;
+  try {
+    while (finished < models) {
+      for (const [name, child] of children) {
+        if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during the cycle`);
+      }
+      if (performance.now() > deadlineMs) throw new Error(`cycle did not finish within 600 s: ${finished} of ${models} windows`);
+      await sleep(100);
+      finished = Number((await db.dataSource.query(
+        "SELECT COUNT(*) AS n FROM prediction_window WHERE state IN ('succeeded', 'insufficient_data', 'dead')"))[0].n);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const peakRssMb = Object.fromEntries([...children].map(([name, child]) => [name, peakRssMbOf(child.pid!)]));
+    return { seconds, peakRssMb };
+  } finally {
+    await Promise.all([...children.values()].map(stop));
+  }
+}
+
+function spawnRole(configPath: string, args: string[]): ChildProcess {
+  const child = spawn(process.execPath, [CLI, ...args, '--config', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return child;
+}
+
+/** Peak resident set size from the kernel (VmHWM), as BENCHMARKS.md asks: not the JS heap. */
+function peakRssMbOf(pid: number): number {
+  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+}

@@ -1,0 +1,106 @@
+import type { Container } from 'inversify';
+import type { AppConfig } from '../config/AppConfig.js';
+import { loadConfig } from '../config/loadConfig.js';
+import { buildContainer, type ProcessRole } from '../composition/container.js';
+import { providerCatalog } from '../composition/registry.js';
+import { Database } from '../persistence/dataSource.js';
+import { ConfigError, describeError } from '../runtime/errors.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
+import { validateSchedule } from '../scheduler/ticks.js';
+import { redeliverEarlySignals } from './earlySignals.js';
+import { DeferredLogger, installStopSignal } from './stopSignal.js';
+
+/** Options every command accepts (set on the root program). */
+export interface GlobalOptions {
+  config?: string;
+}
+
+/** Exit codes of the `latigo` command. */
+export const ExitCode = { ok: 0, failed: 1, invalidConfig: 2 } as const;
+
+/** What a command's action receives: the validated configuration, its logger and containers. */
+export class CommandContext {
+  private readonly openedDatabases: Database[] = [];
+
+  constructor(
+    readonly config: AppConfig, readonly log: Logger, readonly processName: string,
+    /** Fires on SIGINT/SIGTERM for commands run with `stoppable`; never for the others. */
+    readonly stopSignal: AbortSignal,
+  ) {}
+
+  /** The composition root for `role`; databases it opens are closed when the command ends. */
+  readonly container = (role: ProcessRole, options: { migrate?: boolean } = {}): Container => {
+    const container = buildContainer(this.config, role, this.log, { processName: this.processName, ...options });
+    container.onActivation(Database, (_context, db: Database) => {
+      this.openedDatabases.push(db);
+      return db;
+    });
+    return container;
+  };
+
+  async close(): Promise<void> {
+    for (const db of this.openedDatabases.splice(0)) {
+      try {
+        await db.close();
+      } catch (err) {
+        this.log.warn('closing the database failed', { error: describeError(err) });
+      }
+    }
+  }
+}
+
+export interface RunOptions {
+  /** `process` on every log line, e.g. `executor-1`. */
+  processName: string;
+  /** Long-running roles log to stdout; one-shot commands to stderr so stdout carries only their output. */
+  logTo: 'stdout' | 'stderr';
+  /**
+   * Long-running commands stop gracefully on SIGINT/SIGTERM (see `CommandContext.stopSignal`); the
+   * handlers are installed before anything else, so a signal during start-up is not lost. Other
+   * commands keep the default: a signal ends them at once.
+   */
+  stoppable?: boolean;
+}
+
+/**
+ * Runs one command: configuration first (a ConfigError exits 2 before anything is opened or created),
+ * then the action; any other error prints one line and exits 1. Exits the process with the action's code.
+ */
+export async function runCommand(
+  globals: GlobalOptions, options: RunOptions, action: (context: CommandContext) => Promise<number | void>,
+): Promise<never> {
+  let code: number;
+  let context: CommandContext | undefined;
+  const early = new DeferredLogger();
+  const stopSignal = options.stoppable ? installStopSignal(early) : new AbortController().signal;
+  redeliverEarlySignals();
+  try {
+    const config = await loadConfig({ ...(globals.config === undefined ? {} : { file: globals.config }), catalog: providerCatalog });
+    // The schema checks the schedule's shape; its time zone and start time need luxon, so they are
+    // checked here, still before anything is opened.
+    validateSchedule(config.scheduler);
+    const log = createLogger({
+      ...config.logging,
+      base: { process: options.processName },
+      destination: options.logTo === 'stdout' ? process.stdout : process.stderr,
+    });
+    early.attach(log);
+    context = new CommandContext(config, log, options.processName, stopSignal);
+    code = (await action(context)) ?? ExitCode.ok;
+  } catch (err) {
+    code = reportFatal(err);
+  } finally {
+    await context?.close();
+  }
+  process.exit(code);
+}
+
+/** One line on stderr, no stack trace; returns the exit code for the error. */
+export function reportFatal(err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`latigo: ${err.message}\n`);
+    return ExitCode.invalidConfig;
+  }
+  process.stderr.write(`latigo: ${describeError(err)}\n`);
+  return ExitCode.failed;
+}
