@@ -6,7 +6,6 @@ import { providerCatalog } from '../composition/registry.js';
 import { Database } from '../persistence/dataSource.js';
 import { ConfigError, describeError } from '../runtime/errors.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
-import { validateSchedule } from '../scheduler/ticks.js';
 import { redeliverEarlySignals } from './earlySignals.js';
 import { DeferredLogger, installStopSignal } from './stopSignal.js';
 
@@ -76,9 +75,6 @@ export async function runCommand(
   redeliverEarlySignals();
   try {
     const config = await loadConfig({ ...(globals.config === undefined ? {} : { file: globals.config }), catalog: providerCatalog });
-    // The schema checks the schedule's shape; its time zone and start time need luxon, so they are
-    // checked here, still before anything is opened.
-    validateSchedule(config.scheduler);
     const log = createLogger({
       ...config.logging,
       base: { process: options.processName },

@@ -5,8 +5,8 @@ import yaml from 'js-yaml';
 import { providerRoles, type ProviderModule, type ProviderRole } from '../contracts/ProviderModule.js';
 import { ConfigError } from '../runtime/errors.js';
 import type { AppConfig, ProviderCatalog, ProviderSection } from './AppConfig.js';
-import { validateSchedule } from '../scheduler/ticks.js';
 import { parseWith } from './schema.js';
+import { parseStartTime } from './startTime.js';
 import { databaseSchema, demoSchema, executorSchema, loggingSchema, schedulerSchema } from './sections.js';
 
 export interface LoadConfigOptions {
@@ -39,7 +39,7 @@ export async function parseAppConfig(raw: Record<string, unknown>, catalog: Prov
   const providers = {} as Record<ProviderRole, ProviderSection>;
   for (const role of providerRoles) providers[role] = await parseProviderSection(role, raw[role], catalog);
   const scheduler = parseWith(schedulerSchema, raw.scheduler, 'scheduler');
-  validateSchedule(scheduler); // time zone and start time, so a bad one stops before any side effect
+  parseStartTime(scheduler.startTime, scheduler.timeZone); // a bad one stops before any side effect
   return {
     database: parseWith(databaseSchema, raw.database, 'database'),
     scheduler,

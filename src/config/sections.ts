@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RetryPolicy } from '../runtime/retry.js';
 import { duration, instant, positiveDuration } from './schema.js';
 
 /** The core sections. Defaults live here and nowhere else; every schema is strict (unknown keys refused). */
@@ -35,11 +36,10 @@ export const retryPolicySchema = z.strictObject({
   backoff_coefficient: z.number().min(1).default(2),
   maximum_interval_ms: z.number().int().positive().default(10_000),
   maximum_attempts: z.number().int().positive().default(4),
-}).transform((c) => ({
+}).transform((c): RetryPolicy => ({
   initialIntervalMs: c.initial_interval_ms, backoffCoefficient: c.backoff_coefficient,
   maximumIntervalMs: c.maximum_interval_ms, maximumAttempts: c.maximum_attempts,
 }));
-export type RetryPolicy = z.output<typeof retryPolicySchema>;
 
 export const executorSchema = z.strictObject({
   /** Tasks in flight per executor process. */

@@ -1,7 +1,14 @@
 import pRetry from 'p-retry';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RetryPolicy } from '../config/sections.js';
 import { ProviderError } from './errors.js';
+
+/** How transient failures are retried within one attempt; `executor.retry` in the configuration. */
+export interface RetryPolicy {
+  readonly initialIntervalMs: number;
+  readonly backoffCoefficient: number;
+  readonly maximumIntervalMs: number;
+  readonly maximumAttempts: number;
+}
 
 export interface RetryOptions {
   /** Cancels the current wait and any further attempt; its reason is what `withRetry` rejects with. */

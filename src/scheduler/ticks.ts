@@ -1,7 +1,7 @@
-import { DateTime, IANAZone } from 'luxon';
+import type { DateTime } from 'luxon';
 import type { SchedulerConfig } from '../config/sections.js';
 import { timeRange, type TimeRange } from '../domain/TimeRange.js';
-import { ConfigError } from '../runtime/errors.js';
+import { parseStartTime } from '../config/startTime.js';
 
 const DAY_MS = 86_400_000;
 
@@ -36,18 +36,12 @@ export interface Schedule {
 
 /**
  * Builds the schedule of `config`. Throws ConfigError naming `scheduler.time_zone` or `scheduler.start_time`
- * when either cannot be read. The Scheduler calls it in its constructor; `validateSchedule` lets the CLI
- * check it at startup before anything else runs.
+ * when either cannot be read (loadConfig has already checked both, so this only fires for hand-built configs).
  */
 export function createSchedule(config: ScheduleConfig): Schedule {
-  const start = parseStartTime(config);
+  const start = parseStartTime(config.startTime, config.timeZone);
   if (config.intervalMs % DAY_MS === 0) return new CalendarDaySchedule(start, config.intervalMs / DAY_MS, config.delayMs);
   return new FixedSchedule(start.toMillis(), config.intervalMs, config.delayMs);
-}
-
-/** Throws ConfigError if the schedule's time zone or start time is invalid. */
-export function validateSchedule(config: ScheduleConfig): void {
-  createSchedule(config);
 }
 
 /** k of the first tick strictly after `timeMs`. */
@@ -108,19 +102,4 @@ class CalendarDaySchedule implements Schedule {
   windowOf(k: number): TimeRange {
     return timeRange(this.tickMs(k - 1) - this.delayMs, this.tickMs(k) - this.delayMs);
   }
-}
-
-/** `start_time` is local time in `time_zone`, or an instant with an offset (then only the instant counts). */
-function parseStartTime(config: ScheduleConfig): DateTime {
-  const zone = IANAZone.isValidZone(config.timeZone) ? IANAZone.create(config.timeZone) : undefined;
-  if (zone === undefined) {
-    throw new ConfigError('scheduler.time_zone', `expected an IANA time zone such as UTC or Europe/Oslo, got "${config.timeZone}"`);
-  }
-  const start = DateTime.fromISO(config.startTime, { zone });
-  if (!start.isValid) {
-    throw new ConfigError('scheduler.start_time',
-      `expected an ISO 8601 local time such as 2020-01-01T00:00:00 (read in scheduler.time_zone) or an instant with an offset `
-      + `such as 2020-01-01T00:00:00Z, got "${config.startTime}" (${start.invalidExplanation ?? start.invalidReason ?? 'unreadable'})`);
-  }
-  return start;
 }

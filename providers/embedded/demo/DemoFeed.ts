@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DemoConfig } from '../../../src/config/sections.js';
+import type { DemoConfig } from './DemoConfig.js';
 import type { Database } from '../../../src/persistence/dataSource.js';
 import type { Clock } from '../../../src/runtime/clock.js';
 import { describeError, isAbortError } from '../../../src/runtime/errors.js';

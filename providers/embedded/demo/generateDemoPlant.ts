@@ -1,4 +1,4 @@
-import type { DemoConfig } from '../../../src/config/sections.js';
+import type { DemoConfig } from './DemoConfig.js';
 import type { TimeRange } from '../../../src/domain/TimeRange.js';
 import { ConfigError } from '../../../src/runtime/errors.js';
 import { assetSeries, type AssetSeries } from './assetSeries.js';

@@ -1,4 +1,5 @@
 /** The demo plant: generation, seeding, the live feed and the evaluation of detections against its faults. */
+export type { DemoConfig } from './DemoConfig.js';
 export { generateDemoPlant, demoSeries, type DemoPlant } from './generateDemoPlant.js';
 export { demoPlantLayout, demoModelName, assetOfDemoModel, type DemoAsset, type DemoPlantLayout, type DemoTagModel } from './plantLayout.js';
 export { assetSeries, type AssetSeries } from './assetSeries.js';

@@ -1,4 +1,4 @@
-import type { DemoConfig } from '../../../src/config/sections.js';
+import type { DemoConfig } from './DemoConfig.js';
 import type { SensorTag } from '../../../src/domain/SensorTag.js';
 import { randomFor } from './random.js';
 

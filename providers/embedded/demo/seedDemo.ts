@@ -1,5 +1,5 @@
 import type { ModelDefinition } from '../EmbeddedModelRegistry.js';
-import type { DemoConfig } from '../../../src/config/sections.js';
+import type { DemoConfig } from './DemoConfig.js';
 import type { ModelSummary } from '../../../src/domain/ModelDescription.js';
 import type { SensorTag } from '../../../src/domain/SensorTag.js';
 import type { TimeRange } from '../../../src/domain/TimeRange.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { RetryPolicy } from '../../../src/config/sections.js';
+import type { RetryPolicy } from '../../../src/runtime/retry.js';
 import { InsufficientDataError, NotFoundError } from '../../../src/runtime/errors.js';
 import { retryDelayMs, withRetry } from '../../../src/runtime/retry.js';
 import { permanentError, transientError } from '../../fakes/FlakyProvider.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { ConfigError } from '../../../src/runtime/errors.js';
 import {
-  createSchedule, dueTickIndices, tickIndicesWithin, validateSchedule, type Schedule, type ScheduleConfig,
+  createSchedule, dueTickIndices, tickIndicesWithin, type Schedule, type ScheduleConfig,
 } from '../../../src/scheduler/ticks.js';
 
 const MIN = 60_000;
@@ -139,7 +139,7 @@ describe('schedule ticks', () => {
   it('refuses an unknown time zone or an unreadable start_time, naming the key', () => {
     const failure = (config: Partial<ScheduleConfig>): ConfigError => {
       try {
-        validateSchedule({ startTime: '2026-01-01T00:00:00', timeZone: 'UTC', intervalMs: MIN, delayMs: 0, ...config });
+        createSchedule({ startTime: '2026-01-01T00:00:00', timeZone: 'UTC', intervalMs: MIN, delayMs: 0, ...config });
       } catch (err) {
         expect(err).to.be.instanceOf(ConfigError);
         return err as ConfigError;

@@ -1,0 +1,121 @@
+/**
+ * The dependency rules of STYLE.md ("The shape"), checked by `npm run lint` before every `npm test`.
+ *
+ * Dependencies point one way: domain and runtime at the bottom, contracts on domain, then the
+ * scheduler, the executor and the providers on those, then composition, then cli. Only
+ * src/composition knows the providers. test/ and bench/ may import anything and are not cruised.
+ *
+ * Known, reported deviations are listed in .dependency-cruiser-known-violations.json and skipped
+ * by `--ignore-known`; `npx depcruise --no-ignore-known src providers` shows them. Regenerate that
+ * file (`npx depcruise-baseline -c .dependency-cruiser.cjs src providers`) only on purpose.
+ */
+
+/** What a provider may use from src/: the library surface that src/index.ts publishes. */
+const PROVIDER_SURFACE = '^src/(contracts|domain|runtime)/|^src/config/schema\\.ts$|^src/persistence/dataSource\\.ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-the-root',
+      severity: 'error',
+      comment: 'src/domain is plain data and pure functions: it imports nothing from src/, providers/ or migrations/ outside src/domain.',
+      from: { path: '^src/domain/' },
+      to: { path: '^(src|providers|migrations)/', pathNot: '^src/domain/' },
+    },
+    {
+      name: 'contracts-import-only-domain',
+      severity: 'error',
+      comment: 'src/contracts holds interfaces, tokens and their data types: it imports only src/contracts and src/domain.',
+      from: { path: '^src/contracts/' },
+      to: { path: '^(src|providers|migrations)/', pathNot: '^src/(contracts|domain)/' },
+    },
+    {
+      name: 'runtime-is-a-leaf',
+      severity: 'error',
+      comment: 'src/runtime (errors, logger, clock, retry, shutdown) is imported by every layer, so it imports only itself.',
+      from: { path: '^src/runtime/' },
+      to: { path: '^(src|providers|migrations)/', pathNot: '^src/runtime/' },
+    },
+    {
+      name: 'config-reads-only-config',
+      severity: 'error',
+      comment: 'src/config turns YAML and the environment into typed options; it knows contracts (ProviderModule) and runtime, not the parts it configures.',
+      from: { path: '^src/config/' },
+      to: { path: '^(src|providers|migrations)/', pathNot: '^src/(config|contracts|runtime)/' },
+    },
+    {
+      name: 'providers-import-only-the-library-surface',
+      severity: 'error',
+      comment:
+        'A provider imports from src/ only contracts, domain, runtime and what src/index.ts publishes for providers ' +
+        '(config/schema.ts parsing helpers, persistence/dataSource.ts Database).',
+      from: { path: '^providers/' },
+      to: { path: '^(src|migrations)/', pathNot: PROVIDER_SURFACE },
+    },
+    {
+      name: 'no-provider-imports-another',
+      severity: 'error',
+      comment: 'Providers are independent: a file in providers/<name>/ (subfolders included) imports nothing from another providers/<other>/.',
+      from: { path: '^providers/([^/]+)/' },
+      to: { path: '^providers/', pathNot: '^providers/$1/' },
+    },
+    {
+      name: 'only-composition-imports-providers',
+      severity: 'error',
+      comment: 'Only src/composition knows the providers; everything else in src/ (and migrations/) goes through contracts.',
+      from: { path: '^(src|migrations)/', pathNot: '^src/composition/' },
+      to: { path: '^providers/' },
+    },
+    {
+      name: 'scheduler-imports-only-core',
+      severity: 'error',
+      comment:
+        'src/scheduler imports only contracts, domain, runtime, src/ledger (the scheduler owns the windows), ' +
+        'src/config/startTime.ts (how start_time is read) and, as types only, src/config/sections.ts.',
+      from: { path: '^src/scheduler/' },
+      to: { path: '^(src|migrations)/', pathNot: '^src/(scheduler|contracts|domain|runtime|ledger)/|^src/config/(sections|startTime)\\.ts$' },
+    },
+    {
+      name: 'executor-imports-only-core',
+      severity: 'error',
+      comment: 'src/executor imports only contracts, domain, runtime and, as types only, src/config/sections.ts.',
+      // src/ledger is left to executor-not-to-ledger, which says why.
+      from: { path: '^src/executor/' },
+      to: { path: '^(src|migrations)/', pathNot: '^src/(executor|contracts|domain|runtime|ledger)/|^src/config/sections\\.ts$' },
+    },
+    {
+      name: 'executor-not-to-ledger',
+      severity: 'error',
+      comment: 'The executor must not import src/ledger: it depends on its own narrow ExecutorLedger interface, wired in src/composition.',
+      from: { path: '^src/executor/' },
+      to: { path: '^src/ledger/' },
+    },
+    {
+      name: 'config-sections-as-types-only',
+      severity: 'error',
+      comment: 'The scheduler and the executor may use src/config/sections.ts for its types only (import type), not its schemas.',
+      from: { path: '^src/(scheduler|executor)/' },
+      to: { path: '^src/config/sections\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'Every import must resolve; an unresolved one would slip past the rules above.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
+    skipAnalysisNotInRules: true,
+  },
+};
