@@ -14,7 +14,12 @@ import { timeRange, type TimeRange } from '../src/domain/TimeRange.js';
 import { openDatabase, type Database } from '../src/persistence/dataSource.js';
 import { runMigrations } from '../src/persistence/migrate.js';
 import { silentLogger } from '../src/runtime/logger.js';
+import { executorNodeOptions } from '../src/cli/heapLimit.js';
+import { parseWith } from '../src/config/schema.js';
+import { executorSchema } from '../src/config/sections.js';
 import { percentile, report } from './report.js';
+
+const executorDefaults = parseWith(executorSchema, {}, 'executor');
 
 const SUITE = 'cycle-embedded';
 const TAGS = 8;
@@ -136,8 +141,8 @@ async function pipeline(db: Database, configPath: string, models: number): Promi
   const started = performance.now();
   const children = new Map<string, ChildProcess>([
     ['scheduler', spawnRole(configPath, ['scheduler'])],
-    ['executor-1', spawnRole(configPath, ['executor', '--name', 'executor-1'])],
-    ['executor-2', spawnRole(configPath, ['executor', '--name', 'executor-2'])],
+    ['executor-1', spawnRole(configPath, ['executor', '--name', 'executor-1'], executorNodeOptions(executorDefaults))],
+    ['executor-2', spawnRole(configPath, ['executor', '--name', 'executor-2'], executorNodeOptions(executorDefaults))],
   ]);
   const deadlineMs = performance.now() + 600_000;
   let finished = 0;
@@ -159,9 +164,9 @@ async function pipeline(db: Database, configPath: string, models: number): Promi
   }
 }
 
-function spawnRole(configPath: string, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [CLI, ...args, '--config', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return child;
+/** Launches a role the way `latigo start` does (executors with the default executor.max_heap_mb). */
+function spawnRole(configPath: string, args: string[], nodeOptions: readonly string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeOptions, CLI, ...args, '--config', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Peak resident set size from the kernel (VmHWM), as BENCHMARKS.md asks: not the JS heap. */

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ExecutorToken } from '../composition/container.js';
 import type { Executor } from '../executor/Executor.js';
+import { warnIfHeapLimitNotApplied } from './heapLimit.js';
 import { runCommand, type GlobalOptions } from './runCommand.js';
 
 /** `latigo executor`: consumes prediction tasks until SIGINT/SIGTERM, then drains and exits 0. */
@@ -12,7 +13,8 @@ export function executorCommand(): Command {
       .default(`executor-${process.pid}`, 'executor-<pid>'))
     .action(async (options: { name: string }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      await runCommand(globals, { processName: options.name, logTo: 'stdout', stoppable: true }, async ({ container, stopSignal: signal }) => {
+      await runCommand(globals, { processName: options.name, logTo: 'stdout', stoppable: true }, async ({ container, config, log, stopSignal: signal }) => {
+        warnIfHeapLimitNotApplied(config.executor, log);
         const executor = await container('executor').getAsync<Executor>(ExecutorToken);
         await executor.run(signal);
       });

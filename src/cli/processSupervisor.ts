@@ -10,6 +10,8 @@ export interface ChildSpec {
   readonly name: string;
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** Options for the node executable itself, e.g. `--max-old-space-size=128`. */
+  readonly nodeOptions?: readonly string[];
 }
 
 export interface RestartPolicy {
@@ -76,7 +78,7 @@ export class ProcessSupervisor {
 
   private launch(spec: ChildSpec, quickFailures: number): void {
     const [executable, ...leading] = this.options.command;
-    const child = spawn(executable, [...leading, ...spec.args], {
+    const child = spawn(executable, [...(spec.nodeOptions ?? []), ...leading, ...spec.args], {
       env: { ...this.options.env, ...spec.env, LATIGO_PROCESS_NAME: spec.name },
       // Own process group: a terminal's Ctrl-C reaches only the supervisor, which then stops the
       // children in order (a second signal to a child would force it to exit mid-task).

@@ -6,6 +6,7 @@ import { Database } from '../persistence/dataSource.js';
 import { systemClock } from '../runtime/clock.js';
 import { DemoFeed, formatDetectionSummary } from '../composition/demo.js';
 import { demoCatchUpHorizonMs, demoModels, demoSinks, seedDemoWithProgress, trainDemoModels } from './demoSetup.js';
+import { executorNodeOptions } from './heapLimit.js';
 import { defaultRestartPolicy, ProcessSupervisor, type ChildSpec } from './processSupervisor.js';
 import { ExitCode, runCommand, type CommandContext, type GlobalOptions } from './runCommand.js';
 import { formatProgress, progressSnapshot, reportProgress, type ProgressSources } from './startStatus.js';
@@ -74,7 +75,9 @@ async function start(context: CommandContext, options: StartOptions): Promise<nu
   });
   const children: ChildSpec[] = [
     { name: 'scheduler', args: ['scheduler'] },
-    ...Array.from({ length: options.executors }, (_, i) => ({ name: `executor-${i + 1}`, args: ['executor', '--name', `executor-${i + 1}`] })),
+    ...Array.from({ length: options.executors }, (_, i) => ({
+      name: `executor-${i + 1}`, args: ['executor', '--name', `executor-${i + 1}`], nodeOptions: executorNodeOptions(config.executor),
+    })),
   ];
   process.stdout.write(`[latigo] starting ${children.map((c) => c.name).join(', ')}; press Ctrl-C to stop\n`);
 

@@ -52,9 +52,11 @@ export const executorSchema = z.strictObject({
   retry: retryPolicySchema.prefault({}),
   /** Extra rows of history read before each window (on top of the model's own offset). */
   padding_rows: z.number().int().nonnegative().default(0),
+  /** V8 old-space limit of executor processes (node --max-old-space-size); 0 leaves Node's default. */
+  max_heap_mb: z.number().int().nonnegative().default(128),
 }).transform((c) => ({
   concurrency: c.concurrency, taskTimeoutMs: c.task_timeout, shutdownGraceMs: c.shutdown_grace,
-  retry: c.retry, paddingRows: c.padding_rows,
+  retry: c.retry, paddingRows: c.padding_rows, maxHeapMb: c.max_heap_mb,
 }));
 export type ExecutorConfig = z.output<typeof executorSchema>;
 

@@ -38,7 +38,7 @@ export function compressor(name = 'compressor-1', revision = 'r1', extra: Partia
 
 export function executorConfig(overrides: Partial<ExecutorConfig> = {}): ExecutorConfig {
   return {
-    concurrency: 4, taskTimeoutMs: 5_000, shutdownGraceMs: 1_000, paddingRows: 0,
+    concurrency: 4, taskTimeoutMs: 5_000, shutdownGraceMs: 1_000, paddingRows: 0, maxHeapMb: 0,
     retry: { initialIntervalMs: 1, backoffCoefficient: 2, maximumIntervalMs: 4, maximumAttempts: 3 },
     ...overrides,
   };
