@@ -30,7 +30,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const isTty = 'isTTY' in destination && Boolean((destination as NodeJS.WriteStream).isTTY);
   const usePretty = options.format === 'pretty' || (options.format === 'auto' && isTty);
   const stream = usePretty
-    ? pretty({ destination, sync: true, colorize: isTty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    ? pretty({ destination, sync: true, colorize: isTty, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
     : destination;
   const base = { ...(options.base ?? {}) };
   return new PinoAdapter(pino({ level: options.level, base, timestamp: pino.stdTimeFunctions.isoTime }, stream));
