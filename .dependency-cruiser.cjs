@@ -4,10 +4,7 @@
  * Dependencies point one way: domain and runtime at the bottom, contracts on domain, then the
  * scheduler, the executor and the providers on those, then composition, then cli. Only
  * src/composition knows the providers. test/ and bench/ may import anything and are not cruised.
- *
- * Known, reported deviations are listed in .dependency-cruiser-known-violations.json and skipped
- * by `--ignore-known`; `npx depcruise --no-ignore-known src providers` shows them. Regenerate that
- * file (`npx depcruise-baseline -c .dependency-cruiser.cjs src providers`) only on purpose.
+
  */
 
 /** What a provider may use from src/: the library surface that src/index.ts publishes. */
