@@ -10,7 +10,7 @@ import type { Logger } from '../../src/runtime/logger.js';
 import type { EmbeddedQueueConfig } from './config.js';
 import { throwIfAborted } from '../../src/runtime/errors.js';
 import { toProviderError } from './errors.js';
-import { inList, rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from './sql/SqlClient.js';
+import { rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from './sql/SqlClient.js';
 
 export interface DatabaseTaskQueueOptions {
   /** Recorded on each lease (`lease_owner`), e.g. the process name. */
@@ -60,8 +60,9 @@ const sql = {
     'WHERE id = ? AND lease_token = ? AND dead_at IS NULL RETURNING dead_at',
   deadLetter: 'UPDATE queue_message SET dead_at = ?, dead_reason = ?, last_error = ?, lease_token = NULL, lease_owner = NULL ' +
     'WHERE id = ? AND lease_token = ? AND dead_at IS NULL',
-  deadLetterMany: (rows: number) => 'UPDATE queue_message SET dead_at = ?, dead_reason = ?, lease_token = NULL, lease_owner = NULL ' +
-    `WHERE lease_token = ? AND id IN (${inList(rows)})`,
+  // Undoes the lease's attempt count, so a release can never bring a message nearer its dead letter.
+  release: 'UPDATE queue_message SET visible_at = ?, attempts = attempts - 1, lease_token = NULL, lease_owner = NULL ' +
+    'WHERE id = ? AND lease_token = ? AND dead_at IS NULL',
   depth: 'SELECT ' +
     'COALESCE(SUM(CASE WHEN dead_at IS NULL AND visible_at <= ? THEN 1 ELSE 0 END), 0) AS ready, ' +
     'COALESCE(SUM(CASE WHEN dead_at IS NULL AND visible_at > ? AND lease_token IS NOT NULL THEN 1 ELSE 0 END), 0) AS leased, ' +
@@ -167,6 +168,16 @@ export class DatabaseTaskQueue implements TaskQueue {
     }
   }
 
+  async release(message: ReceivedMessage, options?: CallOptions): Promise<SettleResult> {
+    throwIfAborted(options?.signal);
+    try {
+      const changes = await this.sql.run(sql.release, [this.clock(), message.id, message.leaseToken]);
+      return changes > 0 ? { settled: true } : { settled: false, reason: 'lease_lost' };
+    } catch (err) {
+      throw toProviderError(err, 'embedded-queue.release');
+    }
+  }
+
   /** Messages by state, for `latigo status`. */
   async depth(): Promise<QueueDepth> {
     try {
@@ -193,16 +204,16 @@ export class DatabaseTaskQueue implements TaskQueue {
     const leaseToken = randomUUID(); // one per receive: (id, token) identifies each delivery
     const rows = await this.sql.query<{ id: string; body: string; attempts: number }>(sql.lease,
       [now + this.config.visibilityTimeoutMs, leaseToken, this.owner, now, maxMessages]);
-    // A message whose leases kept expiring (its executor crashed or hung each time) is never nacked;
-    // park it once it exceeds its attempts instead of letting it take executors down forever.
+    // A message leased beyond its attempts was never nacked on its last one: its leases kept expiring (its
+    // executor crashed or hung each time). It goes out flagged, so the executor records the window and
+    // dead-letters it; parking it here would leave its window 'running' in the ledger forever.
     const exhausted = rows.filter((r) => r.attempts > this.config.maxAttempts).map((r) => r.id);
     if (exhausted.length > 0) {
-      const reason = `lease expired ${this.config.maxAttempts} times without ack or nack`;
-      await this.sql.run(sql.deadLetterMany(exhausted.length), [now, reason, leaseToken, ...exhausted]);
-      this.log.warn('messages dead-lettered after repeated lease expiry', { messageIds: exhausted, reason });
+      this.log.warn('delivering messages whose attempts ran out on lease expiry, to be dead-lettered', { messageIds: exhausted });
     }
-    return rows.filter((r) => r.attempts <= this.config.maxAttempts)
-      .map((r) => ({ id: r.id, body: r.body, attempt: r.attempts, leaseToken }));
+    return rows.map((r) => ({
+      id: r.id, body: r.body, attempt: r.attempts, leaseToken, ...(r.attempts > this.config.maxAttempts ? { exhausted: true } : {}),
+    }));
   }
 
   /** Exponential backoff from `retryBackoffMs`, capped, with "equal jitter": between half and all of it. */

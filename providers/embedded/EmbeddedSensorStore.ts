@@ -9,6 +9,7 @@ import type { Database } from '../../src/persistence/dataSource.js';
 import { InvalidDataError, throwIfAborted } from '../../src/runtime/errors.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import { toProviderError } from './errors.js';
+import { mergeRepeatedPoints } from './mergeRepeatedPoints.js';
 import { inList, rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from './sql/SqlClient.js';
 
 /** Points of one sensor for `insertPoints`: parallel arrays of epoch-ms timestamps and values. */
@@ -29,7 +30,7 @@ const sql = {
     `SELECT sensor_id, time_ms, value FROM sensor_point WHERE sensor_id IN (${inList(sensors)}) AND time_ms >= ? AND time_ms < ? ORDER BY sensor_id, time_ms`,
   idsByName: (names: number) => `SELECT id, name FROM sensor WHERE name IN (${inList(names)})`,
   // SQLite lets a later row of the same statement update an earlier one; PostgreSQL refuses, hence
-  // the callers deduplicate sensors (points are the caller's business: last write wins on SQLite).
+  // the callers deduplicate sensors, and insertPoints merges repeated points (mergeRepeatedPoints).
   upsertSensors: (rows: number) =>
     `INSERT INTO sensor (name, asset, unit) VALUES ${valuesList(rows, 3)} ON CONFLICT (name) DO UPDATE SET asset = excluded.asset, unit = excluded.unit RETURNING id, name`,
   upsertPoints: (rows: number) =>
@@ -152,16 +153,18 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
 
   /**
    * Bulk-writes points of existing sensors (see `upsertSensors`); a point at an existing timestamp
-   * replaces it. NaN and ±Infinity are stored as NULL (a gap the reader counts) and counted here.
+   * replaces it, and of a timestamp given twice the last wins (`inserted` counts it once). NaN and
+   * ±Infinity are stored as NULL (a gap the reader counts) and counted here.
    * Throws InvalidDataError, writing nothing, for unknown sensors, mismatched arrays or non-integer
    * timestamps. Commits every ~200,000 points, so other processes' writes are not held up for long.
    */
-  async insertPoints(points: readonly SensorPoints[], options?: InsertPointsOptions): Promise<{ inserted: number; nonFinite: number }> {
+  async insertPoints(given: readonly SensorPoints[], options?: InsertPointsOptions): Promise<{ inserted: number; nonFinite: number }> {
     try {
+      for (const series of given) validateSeries(series); // all before writing: a refused call writes nothing
+      const points = mergeRepeatedPoints(given);
       const ids = await this.resolveIds([...new Set(points.map((p) => p.sensor))]);
       const unknown = points.filter((p) => !ids.has(p.sensor)).map((p) => p.sensor);
       if (unknown.length > 0) throw new InvalidDataError(`unknown sensors (add them with upsertSensors first): ${JSON.stringify(unknown.slice(0, 10))}`);
-      for (const series of points) validateSeries(series); // all before writing: a refused call writes nothing
       let inserted = 0;
       let nonFinite = 0;
       let statements: Statement[] = [];

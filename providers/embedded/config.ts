@@ -3,7 +3,8 @@ import { duration, instant, parseWith, positiveDuration } from '../../src/config
 
 /** Options of the embedded (database) task queue: `task_queue: { type: embedded, ... }`. */
 const queueSchema = z.strictObject({
-  /** A leased message not acked within this is delivered again (an executor died or hung). */
+  /** A leased message not acked within this is delivered again (an executor died or hung). Leases are not
+   *  renewed, so it must exceed `executor.task_timeout` (loadConfig refuses a configuration where it does not). */
   visibility_timeout: positiveDuration.default(60_000),
   /** Deliveries before a failing message is dead-lettered. */
   max_attempts: z.number().int().positive().default(5),
@@ -19,17 +20,22 @@ const queueSchema = z.strictObject({
 export type EmbeddedQueueConfig = z.output<typeof queueSchema>;
 export const parseEmbeddedQueueConfig = (raw: unknown, path: string) => parseWith(queueSchema, raw, path);
 
-/** A model declared in configuration (the demo declares its models in the database instead). */
+/**
+ * A model declared in configuration (the demo declares its models in the database instead). Everything the
+ * registry would refuse is refused here, so a bad entry stops startup before any database is opened.
+ */
 const declaredModelSchema = z.strictObject({
   project: z.string().min(1),
   name: z.string().min(1),
   /** Input sensor names; they must exist in the embedded sensor store. */
   tags: z.array(z.string().min(1)).min(2),
   /** Defaults to `tags`. */
-  target_tags: z.array(z.string().min(1)).optional(),
-  resolution: positiveDuration.default(10_000),
+  target_tags: z.array(z.string().min(1)).min(1).optional(),
+  resolution: positiveDuration.refine(Number.isInteger, { message: 'expected whole milliseconds' }).default(10_000),
   training_from: instant,
   training_to: instant,
+}).refine((m) => m.training_to > m.training_from, {
+  path: ['training_to'], message: 'expected a time after training_from',
 }).transform((m) => ({
   project: m.project, name: m.name, tags: m.tags, targetTags: m.target_tags ?? m.tags, resolutionMs: m.resolution,
   trainingFromMs: m.training_from, trainingToMs: m.training_to,
@@ -37,7 +43,15 @@ const declaredModelSchema = z.strictObject({
 export type DeclaredModel = z.output<typeof declaredModelSchema>;
 
 const modelInfoSchema = z.strictObject({
-  models: z.array(declaredModelSchema).default([]),
+  models: z.array(declaredModelSchema).default([]).superRefine((models, ctx) => {
+    const seen = new Map<string, number>();
+    models.forEach((m, i) => {
+      const id = JSON.stringify([m.project, m.name]);
+      const first = seen.get(id);
+      if (first === undefined) seen.set(id, i);
+      else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `model ${m.project}/${m.name} is already declared at models.${first}` });
+    });
+  }),
 }).transform((c) => ({ models: c.models }));
 export type EmbeddedModelInfoConfig = z.output<typeof modelInfoSchema>;
 export const parseEmbeddedModelInfoConfig = (raw: unknown, path: string) => parseWith(modelInfoSchema, raw, path);

@@ -59,9 +59,9 @@ export const embeddedPredictor: ProviderModule<EmbeddedPredictorConfig> = {
   parseConfig: parseEmbeddedPredictorConfig,
   load: (config) => new ContainerModule(({ bind }) => {
     // Training reads the training range through whichever SensorDataProvider is configured.
-    bind(ModelExecutionProvider).toResolvedValue((db: Database, sensorData: SensorDataProvider, log: Logger) =>
-      new PcaModelExecutionProvider(db, sensorData, config, log.child({ component: 'pca-model' })),
-    [Database, SensorDataProvider, Logger]).inSingletonScope();
+    bind(ModelExecutionProvider).toResolvedValue((db: Database, sensorData: SensorDataProvider, log: Logger, clock: () => number) =>
+      new PcaModelExecutionProvider(db, sensorData, config, log.child({ component: 'pca-model' }), { clock }),
+    [Database, SensorDataProvider, Logger, Clock]).inSingletonScope();
   }),
 };
 

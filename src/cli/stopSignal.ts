@@ -28,7 +28,7 @@ export function installStopSignal(log: Logger): AbortSignal {
  */
 export class DeferredLogger implements Logger {
   private target: Logger | undefined;
-  private readonly pending: { level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: LogFields }[] = [];
+  private readonly pending: { level: LogLevel; message: string; fields?: LogFields }[] = [];
 
   attach(target: Logger): void {
     this.target = target;
@@ -40,12 +40,29 @@ export class DeferredLogger implements Logger {
   warn(message: string, fields?: LogFields): void { this.write('warn', message, fields); }
   error(message: string, fields?: LogFields): void { this.write('error', message, fields); }
 
+  /** Before `attach`, a child that adds `fields` to each line it passes here (kept, then replayed, like any other). */
   child(fields: LogFields): Logger {
-    return this.target ? this.target.child(fields) : this;
+    return this.target ? this.target.child(fields) : new FieldsLogger(this, fields);
   }
 
-  private write(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: LogFields): void {
+  private write(level: LogLevel, message: string, fields?: LogFields): void {
     if (this.target) this.target[level](message, fields);
     else this.pending.push({ level, message, ...(fields === undefined ? {} : { fields }) });
+  }
+}
+
+type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** A child of a logger that has no children of its own yet: merges its fields under each line's own. */
+class FieldsLogger implements Logger {
+  constructor(private readonly parent: Logger, private readonly fields: LogFields) {}
+
+  debug(message: string, fields?: LogFields): void { this.parent.debug(message, { ...this.fields, ...fields }); }
+  info(message: string, fields?: LogFields): void { this.parent.info(message, { ...this.fields, ...fields }); }
+  warn(message: string, fields?: LogFields): void { this.parent.warn(message, { ...this.fields, ...fields }); }
+  error(message: string, fields?: LogFields): void { this.parent.error(message, { ...this.fields, ...fields }); }
+
+  child(fields: LogFields): Logger {
+    return new FieldsLogger(this.parent, { ...this.fields, ...fields });
   }
 }

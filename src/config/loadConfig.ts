@@ -7,7 +7,7 @@ import { ConfigError } from '../runtime/errors.js';
 import type { AppConfig, ProviderCatalog, ProviderSection } from './AppConfig.js';
 import { parseWith } from './schema.js';
 import { parseStartTime } from './startTime.js';
-import { databaseSchema, demoSchema, executorSchema, loggingSchema, schedulerSchema } from './sections.js';
+import { databaseSchema, demoSchema, executorSchema, loggingSchema, schedulerSchema, type ExecutorConfig } from './sections.js';
 
 export interface LoadConfigOptions {
   /** A YAML file; when omitted, `LATIGO_CONFIG`, then `./local_config.yaml` if it exists, else defaults only. */
@@ -40,15 +40,32 @@ export async function parseAppConfig(raw: Record<string, unknown>, catalog: Prov
   for (const role of providerRoles) providers[role] = await parseProviderSection(role, raw[role], catalog);
   const scheduler = parseWith(schedulerSchema, raw.scheduler, 'scheduler');
   parseStartTime(scheduler.startTime, scheduler.timeZone); // a bad one stops before any side effect
+  const executor = parseWith(executorSchema, raw.executor, 'executor');
+  // Across sections, hence after all of them parsed.
+  checkTaskTimeoutWithinLease(executor, providers.task_queue);
   return {
     database: parseWith(databaseSchema, raw.database, 'database'),
     scheduler,
-    executor: parseWith(executorSchema, raw.executor, 'executor'),
+    executor,
     logging: parseWith(loggingSchema, raw.logging, 'logging'),
     demo: parseWith(demoSchema, raw.demo, 'demo'),
     providers,
     ...(source === undefined ? {} : { source }),
   };
+}
+
+/**
+ * Executors do not renew leases: a task still running when its message's visibility timeout ends is handed
+ * to a second executor while the first still works on it. So with a queue that leases (its parsed config
+ * has `visibilityTimeoutMs`, as the embedded queue's does) a task must time out before its lease does. A
+ * queue without leases (e.g. Event Hubs, checkpointed per partition) has no such field and no such limit.
+ */
+function checkTaskTimeoutWithinLease(executor: ExecutorConfig, queue: ProviderSection): void {
+  const queueConfig = queue.config as { visibilityTimeoutMs?: unknown } | null | undefined;
+  const visibilityTimeoutMs = typeof queueConfig === 'object' ? queueConfig?.visibilityTimeoutMs : undefined;
+  if (typeof visibilityTimeoutMs !== 'number' || executor.taskTimeoutMs < visibilityTimeoutMs) return;
+  throw new ConfigError('executor.task_timeout', `expected less than task_queue.visibility_timeout (${visibilityTimeoutMs} ms), `
+    + `got ${executor.taskTimeoutMs} ms: a task still running when its lease expires is delivered to a second executor`);
 }
 
 async function parseProviderSection(role: ProviderRole, raw: unknown, catalog: ProviderCatalog): Promise<ProviderSection> {
@@ -99,6 +116,13 @@ async function importProviderModule(role: ProviderRole, specifier: string): Prom
   return candidate as ProviderModule;
 }
 
+/**
+ * YAML's core schema: strings, numbers, booleans and null, but no timestamps. The default schema turns an
+ * unquoted `2020-01-01T00:00:00` into a Date read as UTC, which would lose `start_time`'s local reading in
+ * `time_zone` (and a Date is no string, so the key would be refused).
+ */
+const yamlOptions = { schema: yaml.CORE_SCHEMA } as const;
+
 function readYaml(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -108,7 +132,7 @@ function readYaml(file: string): Record<string, unknown> {
   }
   let parsed: unknown;
   try {
-    parsed = yaml.load(text, { filename: file });
+    parsed = yaml.load(text, { filename: file, ...yamlOptions });
   } catch (err) {
     throw new ConfigError('(file)', `${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
   }
@@ -128,7 +152,7 @@ export function interpolateEnv(value: unknown, env: Readonly<Record<string, stri
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`));
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+  if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k)]));
   }
   return value;
@@ -149,6 +173,6 @@ export function applyEnvOverrides(target: Record<string, unknown>, env: Readonly
       if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
       node = node[key] as Record<string, unknown>;
     }
-    node[path.at(-1)!] = yaml.load(value) ?? value;
+    node[path.at(-1)!] = yaml.load(value, yamlOptions) ?? value;
   }
 }

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import ms from 'ms';
 import { z } from 'zod';
 import { ConfigError } from '../runtime/errors.js';
@@ -16,15 +17,25 @@ export const duration = z.union([z.number().int().nonnegative(), z.string()]).tr
 /** A positive duration. */
 export const positiveDuration = duration.refine((v) => v > 0, { message: 'expected a duration greater than zero' });
 
-/** An instant: ISO 8601 text or a YAML timestamp, as epoch milliseconds. */
+/**
+ * An instant: ISO 8601 text (or a Date, for callers that build config in code), as epoch milliseconds.
+ * Text without an offset is UTC, never the process's local zone (the core is UTC; see ARCHITECTURE).
+ */
 export const instant = z.union([z.string(), z.date()]).transform((value, ctx) => {
-  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  const ms = value instanceof Date ? value.getTime() : parseUtcText(value.trim());
   if (Number.isNaN(ms)) {
     ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 time such as 2026-01-01T00:00:00Z, got "${String(value)}"` });
     return z.NEVER;
   }
   return ms;
 });
+
+/** ISO 8601, or its SQL-like form with a space before the time (as YAML timestamps allow); NaN when neither. */
+function parseUtcText(text: string): number {
+  let parsed = DateTime.fromISO(text, { zone: 'utc' });
+  if (!parsed.isValid) parsed = DateTime.fromSQL(text, { zone: 'utc' });
+  return parsed.isValid ? parsed.toMillis() : Number.NaN;
+}
 
 /**
  * Validates `raw` with `schema`; on failure throws ConfigError naming the full key path under

@@ -44,8 +44,9 @@ export const retryPolicySchema = z.strictObject({
 export const executorSchema = z.strictObject({
   /** Tasks in flight per executor process. */
   concurrency: z.number().int().positive().max(256).default(8),
-  /** A task still running after this is aborted and retried later. */
-  task_timeout: positiveDuration.default(120_000),
+  /** A task still running after this is aborted and retried later. Must stay below the task queue's
+   *  visibility timeout (checked in loadConfig): leases are not renewed while a task runs. */
+  task_timeout: positiveDuration.default(45_000),
   /** On SIGTERM: time to finish tasks in flight before they are aborted and released. */
   shutdown_grace: duration.default(10_000),
   /** Retry of transient provider errors inside one attempt. */

@@ -16,6 +16,12 @@ export interface ReceivedMessage {
   readonly attempt: number;
   /** Identifies this delivery; ack/nack of a lease that has expired and been handed on is refused. */
   readonly leaseToken: string;
+  /**
+   * True when the queue gave up redelivering the message: its attempts ran out while its leases kept
+   * expiring (the receiver crashed or hung each time, so it was never nacked). The receiver must not run
+   * it: it records the failure and dead-letters the message. Queues without leases never set it.
+   */
+  readonly exhausted?: boolean;
 }
 
 export interface ReceiveOptions extends CallOptions {
@@ -56,5 +62,11 @@ export interface TaskQueue {
   nack(message: ReceivedMessage, options: NackOptions): Promise<NackResult>;
   /** Never deliverable (malformed, permanent failure): parked with its reason, not retried. */
   deadLetter(message: ReceivedMessage, reason: string, options?: CallOptions): Promise<SettleResult>;
+  /**
+   * Not attempted: hands the message back for immediate redelivery without counting this delivery as an
+   * attempt (the next one carries the same `attempt` number), and never dead-letters it. For a receiver
+   * that did no work on it, e.g. one shutting down. Returns `{ settled: false }` when the lease was lost.
+   */
+  release(message: ReceivedMessage, options?: CallOptions): Promise<SettleResult>;
 }
 export const TaskQueue: ServiceIdentifier<TaskQueue> = Symbol.for('latigo.TaskQueue');

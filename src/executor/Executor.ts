@@ -96,10 +96,10 @@ export class Executor {
     }
   }
 
-  /** A message leased while shutdown began: handed straight back so another executor takes it. */
+  /** A message leased while shutdown began: handed straight back, its attempt not counted, so another executor takes it. */
   private async releaseUnstarted(message: ReceivedMessage): Promise<TaskOutcome> {
     try {
-      await this.options.queue.nack(message, { reason: 'shutdown', retryAfterMs: 0 });
+      await this.options.queue.release(message);
     } catch (err) {
       this.options.log.warn('could not release a message at shutdown; it returns when its lease expires', {
         messageId: message.id, error: describeError(err),

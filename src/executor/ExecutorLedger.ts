@@ -15,6 +15,11 @@ export interface LedgerOutcome {
 export interface LedgerRun {
   executor: string;
   startedAt: number;
+  /**
+   * The queue refused to settle this delivery (its lease expired and another delivery took the message):
+   * the attempt joins the run history, but the window's state is left to the delivery that holds it.
+   */
+  leaseLost?: boolean;
 }
 
 /**
@@ -24,6 +29,7 @@ export interface LedgerRun {
 export interface ExecutorLedger {
   /** Marks the window running and counts the attempt; `proceed: false` when it already finished. */
   begin(task: PredictionTask, executor: string): Promise<{ proceed: true } | { proceed: false; state: string }>;
-  /** Records the attempt's outcome on the window and in the run history. */
+  /** Records the attempt's outcome in the run history and on the window; a finished window (succeeded,
+   *  insufficient_data, dead) changes only to succeeded. */
   finish(task: PredictionTask, outcome: LedgerOutcome, run: LedgerRun): Promise<void>;
 }

@@ -63,6 +63,7 @@ export class TaskRunner {
 
   private async run(attempt: Attempt, signal: AbortSignal | undefined): Promise<TaskOutcome> {
     const { task } = attempt;
+    if (attempt.message.exhausted === true) return this.deadLetterExhausted(attempt);
     const begun = await this.deps.ledger.begin(task, this.deps.processName);
     if (!begun.proceed) {
       attempt.line.ledgerState = begun.state;
@@ -124,10 +125,13 @@ export class TaskRunner {
   private async recordFailure(attempt: Attempt, err: unknown, taskSignal: TaskSignal): Promise<TaskOutcome> {
     let errorClass = classifyError(err);
     let errorMessage = truncate(describeError(err));
-    if (errorClass === 'aborted') {
-      // Not our shutdown (handled before): the deadline, or a provider's own timeout. Worth another attempt.
+    if (taskSignal.timedOut() && (errorClass === 'aborted' || err === taskSignal.signal.reason)) {
+      // Our own deadline (its TimeoutError, or the AbortError a provider turned it into): worth another attempt.
       errorClass = 'transient';
-      if (taskSignal.timedOut()) errorMessage = `task timed out after ${this.deps.config.taskTimeoutMs} ms`;
+      errorMessage = `task timed out after ${this.deps.config.taskTimeoutMs} ms`;
+    } else if (errorClass === 'aborted') {
+      // Neither our shutdown (handled before) nor our deadline: a provider cancelled its own call. Try again later.
+      errorClass = 'transient';
     }
     attempt.line.errorClass = errorClass;
     attempt.line.error = errorMessage;
@@ -138,31 +142,55 @@ export class TaskRunner {
         return 'insufficient_data';
       case 'transient': {
         // Nack first: only the queue knows whether this was the last attempt, and the window records one state.
+        // A refused nack means another delivery holds the message (our lease expired): it owns the window's
+        // state, so this attempt goes into the run history only.
         const result = await this.deps.queue.nack(attempt.message, { reason: `transient: ${errorMessage}` });
         if (!result.settled) attempt.line.leaseLost = true;
         const dead = result.settled && result.deadLettered === true;
-        await this.record(attempt, { state: dead ? 'dead' : 'failed', errorClass, errorMessage });
+        await this.record(attempt, { state: dead ? 'dead' : 'failed', errorClass, errorMessage }, !result.settled);
         return dead ? 'dead' : 'failed';
       }
-      default: {
-        await this.record(attempt, { state: 'dead', errorClass: 'permanent', errorMessage });
-        const result = await this.deps.queue.deadLetter(attempt.message, `permanent: ${errorMessage}`);
-        if (!result.settled) attempt.line.leaseLost = true;
-        return 'dead';
-      }
+      default:
+        return this.recordDead(attempt, errorMessage);
     }
   }
 
-  /** Shutdown took the task away: hand it straight to another executor; the attempt did not fail. */
+  /**
+   * Records the window dead, then dead-letters the message. In that order a crash in between leaves a
+   * dead window whose redelivery is acked without work; the other order could leave a dead message with
+   * its window 'running' for good. The window is recorded even when the dead-letter then finds the lease
+   * lost: the failure is permanent, so any other delivery fails the same way.
+   */
+  private async recordDead(attempt: Attempt, errorMessage: string): Promise<TaskOutcome> {
+    await this.record(attempt, { state: 'dead', errorClass: 'permanent', errorMessage });
+    const result = await this.deps.queue.deadLetter(attempt.message, `permanent: ${errorMessage}`);
+    if (!result.settled) attempt.line.leaseLost = true;
+    return 'dead';
+  }
+
+  /** The queue gave up on the message after its leases kept expiring: never run again, recorded and dead-lettered. */
+  private deadLetterExhausted(attempt: Attempt): Promise<TaskOutcome> {
+    const deliveries = attempt.message.attempt - 1;
+    const errorMessage = `lease expired without ack or nack on the last of ${deliveries} deliveries, and the attempts ran out: `
+      + 'the task kept crashing or hanging its executor';
+    attempt.line.errorClass = 'permanent';
+    attempt.line.error = errorMessage;
+    return this.recordDead(attempt, errorMessage);
+  }
+
+  /** Shutdown took the task away: hand it straight to another executor; the attempt neither failed nor counts. */
   private async release(attempt: Attempt): Promise<TaskOutcome> {
-    const result = await this.deps.queue.nack(attempt.message, { reason: 'shutdown', retryAfterMs: 0 });
+    const result = await this.deps.queue.release(attempt.message);
     if (!result.settled) attempt.line.leaseLost = true;
     return 'released';
   }
 
-  private async record(attempt: Attempt, outcome: LedgerOutcome): Promise<void> {
+  /** With `leaseLost`, the ledger keeps the run but leaves the window to the delivery holding the message. */
+  private async record(attempt: Attempt, outcome: LedgerOutcome, leaseLost = false): Promise<void> {
     const withQuality = attempt.quality ? { ...outcome, quality: attempt.quality } : outcome;
-    await this.deps.ledger.finish(attempt.task, withQuality, { executor: this.deps.processName, startedAt: attempt.startedAt });
+    await this.deps.ledger.finish(attempt.task, withQuality, {
+      executor: this.deps.processName, startedAt: attempt.startedAt, ...(leaseLost ? { leaseLost } : {}),
+    });
   }
 
   /** A lost lease is expected (another executor redoes the task; the store is idempotent), so it only warns. */

@@ -4,9 +4,9 @@
  * - `skipped`: the window had already finished (a redelivery), acked without work;
  * - `insufficient_data`: recorded on the window and acked, not retried;
  * - `failed`: a transient failure, recorded and nacked for a later attempt;
- * - `dead`: a permanent failure (or transient attempts ran out), recorded and dead-lettered;
+ * - `dead`: a permanent failure (or transient attempts ran out, or leases kept expiring), recorded and dead-lettered;
  * - `malformed`: the body is not a task, dead-lettered with the reason;
- * - `released`: abandoned at shutdown and nacked for immediate redelivery to another executor.
+ * - `released`: abandoned at shutdown and released (not counted as an attempt) for immediate redelivery to another executor.
  */
 export type TaskOutcome = 'succeeded' | 'skipped' | 'insufficient_data' | 'failed' | 'dead' | 'malformed' | 'released';
 

@@ -139,10 +139,14 @@ export class WindowLedger {
   /**
    * Executor, after work: inserts the task_run row, then records the outcome on the window. In that order a
    * crash between the two leaves the window 'running', so the redelivered task runs again and the history
-   * keeps both attempts; the other order could lose an attempt from the history. A 'succeeded' window is
-   * never downgraded by a late failure of a duplicate delivery.
+   * keeps both attempts; the other order could lose an attempt from the history.
+   *
+   * A finished window (succeeded | insufficient_data | dead) is never overwritten by a later outcome of a
+   * duplicate delivery, except by 'succeeded': predictions stored by any delivery make the window succeeded.
+   * With `run.leaseLost` (the queue refused to settle the delivery: another delivery holds the window now)
+   * only the run history records the attempt; the window's state is left to the delivery that holds it.
    */
-  async finish(task: PredictionTask, outcome: WindowOutcome, run: { executor: string; startedAt: number }): Promise<void> {
+  async finish(task: PredictionTask, outcome: WindowOutcome, run: { executor: string; startedAt: number; leaseLost?: boolean }): Promise<void> {
     const now = this.clock();
     const errorClass = outcome.errorClass ?? null;
     const errorMessage = outcome.errorMessage ?? null;
@@ -151,10 +155,11 @@ export class WindowLedger {
       `INSERT INTO task_run (task_id, attempt, executor, started_at, finished_at, status, error_class, error_message, rows_written)
        VALUES (?, COALESCE((SELECT attempts FROM prediction_window WHERE task_id = ?), ?), ?, ?, ?, ?, ?, ?, ?)`,
       [task.id, task.id, task.attempt, run.executor, run.startedAt, now, outcome.state, errorClass, errorMessage, rowsWritten]);
+    if (run.leaseLost === true) return;
     await this.query(
       `UPDATE prediction_window
        SET state = ?, finished_at = ?, error_class = ?, error_message = ?, rows_written = ?, quality = ?
-       WHERE task_id = ? AND (state <> 'succeeded' OR ? = 'succeeded')`,
+       WHERE task_id = ? AND (state NOT IN (${FINISHED}) OR ? = 'succeeded')`,
       [outcome.state, now, errorClass, errorMessage, rowsWritten,
         outcome.quality === undefined ? null : JSON.stringify(outcome.quality), task.id, outcome.state]);
   }

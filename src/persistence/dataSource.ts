@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/sections.js';
 import { migrations } from '../../migrations/index.js';
 import { ConfigError } from '../runtime/errors.js';
+import { connectionError, isPostgresUrl, postgresDataSourceOptions, type PostgresOptions } from './postgres.js';
+
+export type { PostgresOptions } from './postgres.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -22,11 +25,25 @@ export function sqlitePath(url: string): string | undefined {
   return path === '' ? undefined : path;
 }
 
+/** The database settings openDatabase reads: the `database` section, plus PostgreSQL pool settings that
+ *  have defaults until the section carries them (see PostgresOptions). */
+export type DatabaseOptions = DatabaseConfig & PostgresOptions;
+
 /** Builds (does not connect) the DataSource for `config.url`. Throws ConfigError for unsupported URLs. */
-export function createDataSource(config: DatabaseConfig): DataSource {
+export function createDataSource(config: DatabaseOptions): DataSource {
+  if (isPostgresUrl(config.url)) {
+    return new DataSource({
+      ...postgresDataSourceOptions(config.url, config),
+      synchronize: false,
+      migrationsRun: false,
+      migrations,
+      logging: config.logQueries ? ['query', 'error'] : false,
+    } as DataSourceOptions);
+  }
   const path = sqlitePath(config.url);
   if (path === undefined) {
-    throw new ConfigError('database.url', `expected sqlite:<path> (e.g. sqlite:data/latigo.sqlite), got "${maskUrl(config.url)}"`);
+    throw new ConfigError('database.url',
+      `expected sqlite:<path> (e.g. sqlite:data/latigo.sqlite) or postgres://user:password@host:5432/database, got "${maskUrl(config.url)}"`);
   }
   return new DataSource({
     type: 'better-sqlite3',
@@ -49,16 +66,26 @@ export function createDataSource(config: DatabaseConfig): DataSource {
   });
 }
 
-/** Connects; creates the SQLite file's folder first. */
-export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+/**
+ * Connects; creates the SQLite file's folder first. A PostgreSQL server that cannot be reached or refuses
+ * the credentials rejects with a one-line ProviderError naming the masked URL (retryable when the server
+ * may come up later).
+ */
+export async function openDatabase(config: DatabaseOptions): Promise<Database> {
   const dataSource = createDataSource(config);
+  const dialect: Dialect = isPostgresUrl(config.url) ? 'postgres' : 'sqlite';
   const path = sqlitePath(config.url);
   if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  await dataSource.initialize();
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    if (dialect === 'postgres') throw connectionError(err, maskUrl(config.url));
+    throw err;
+  }
   let closed = false;
   return {
     dataSource,
-    dialect: 'sqlite',
+    dialect,
     async close() {
       if (closed) return;
       closed = true;
@@ -67,7 +94,8 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   };
 }
 
-/** Hides the password of a database URL for logs and errors (invariant 8). */
+/** Hides the password of a database URL for logs and errors (invariant 8). Up to the last `@` of the
+ *  authority, so a password with an unencoded `@` is hidden whole; `password=` query parameters too. */
 export function maskUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  return url.replace(/(\/\/[^:/@]+:)[^/]*@/, '$1***@').replace(/([?&]password=)[^&]*/i, '$1***');
 }

@@ -46,11 +46,17 @@ export function classifyError(err: unknown): ErrorClass {
   if (isAbortError(err)) return 'aborted';
   if (err instanceof InsufficientDataError) return 'insufficient_data';
   if (err instanceof ProviderError) return err.retryable ? 'transient' : 'permanent';
+  // A timeout that escaped a provider untranslated (e.g. its own `AbortSignal.timeout`): the call may succeed later.
+  if (err instanceof Error && err.name === 'TimeoutError') return 'transient';
   return 'permanent';
 }
 
+/**
+ * Cancellation by the caller (invariant 6: it passes through untouched). A `TimeoutError` is not one: a
+ * provider's own timeout is a failure of that call, to be retried or counted like any other.
+ */
 export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
+  return err instanceof Error && err.name === 'AbortError';
 }
 
 /** Throws once `signal` has fired: always an AbortError, whatever reason the signal was aborted with. */
@@ -58,7 +64,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal);
 }
 
-/** The signal's reason when it is an AbortError (or TimeoutError), else an AbortError wrapping it as `cause`. */
+/** The signal's reason when it is an AbortError, else (a TimeoutError included) an AbortError wrapping it as `cause`. */
 export function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (isAbortError(reason)) return reason as Error;

@@ -17,13 +17,15 @@ export interface TaskQueueSubject {
   advanceClock(ms: number): void | Promise<void>;
   /** Queues that keep one message per id (the database queue) count re-sent ids as duplicates. Default true. */
   readonly deduplicatesById?: boolean;
+  /** Queues with leases flag a message whose leases kept expiring as `exhausted`; false skips that case. Default true. */
+  readonly reportsExhaustedLeases?: boolean;
   /** Releases what makeSubject acquired (databases, servers, temporary files). */
   cleanup(): Promise<void>;
 }
 
 /**
  * The behaviour every TaskQueue must show: at-least-once delivery with leases, lost leases refused,
- * retries with backoff, dead letters. Run it from a mocha file:
+ * retries with backoff, dead letters, releases that cost no attempt. Run it from a mocha file:
  * `describeTaskQueueContract('my queue', async () => ({ queue, settings, advanceClock, cleanup }))`.
  */
 export function describeTaskQueueContract(name: string, makeSubject: () => Promise<TaskQueueSubject>): void {
@@ -163,6 +165,58 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
       expect(await current().queue.nack(stale, { reason: 'late' })).to.include({ settled: false, reason: 'lease_lost' });
       expect(await current().queue.deadLetter(stale, 'late')).to.deep.equal({ settled: false, reason: 'lease_lost' });
       expect(await current().queue.ack(fresh)).to.deep.equal({ settled: true });
+    });
+
+    it('redelivers a released message at once, with the same attempt number', async () => {
+      await current().queue.send([message('m1')]);
+      const first = await receiveOne();
+      expect(await current().queue.release(first)).to.deep.equal({ settled: true });
+      const again = await receiveOne();
+      expect(again).to.include({ id: 'm1', attempt: 1 });
+      expect(again.leaseToken).to.not.equal(first.leaseToken);
+    });
+
+    it('never dead-letters a message released on its last attempt', async () => {
+      const { maxAttempts, maxRetryBackoffMs } = current().settings;
+      await current().queue.send([message('m1')]);
+      for (let attempt = 1; attempt < maxAttempts; attempt++) {
+        await current().queue.nack(await receiveOne(), { reason: `failure ${attempt}` });
+        await current().advanceClock(maxRetryBackoffMs);
+      }
+      const last = await receiveOne();
+      expect(last.attempt).to.equal(maxAttempts);
+      expect(await current().queue.release(last)).to.deep.equal({ settled: true });
+      const again = await receiveOne();
+      expect(again).to.include({ id: 'm1', attempt: maxAttempts });
+      expect(again.exhausted ?? false).to.equal(false);
+      // The released delivery did not count: the last attempt is still there to fail.
+      expect(await current().queue.nack(again, { reason: 'final failure' })).to.deep.include({ settled: true, deadLettered: true });
+    });
+
+    it('refuses a release with a lost lease and leaves the current delivery alone', async () => {
+      await current().queue.send([message('m1')]);
+      const stale = await receiveOne();
+      await current().advanceClock(current().settings.visibilityTimeoutMs);
+      const fresh = await receiveOne();
+      expect(await current().queue.release(stale)).to.deep.equal({ settled: false, reason: 'lease_lost' });
+      expect(await receiveNow()).to.deep.equal([]);
+      expect(await current().queue.ack(fresh)).to.deep.equal({ settled: true });
+    });
+
+    it('flags a message whose leases expired until its attempts ran out, and parks it once dead-lettered', async () => {
+      if (current().reportsExhaustedLeases === false) return;
+      const { maxAttempts, visibilityTimeoutMs, maxRetryBackoffMs } = current().settings;
+      await current().queue.send([message('m1')]);
+      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        const received = await receiveOne();
+        expect(received.exhausted ?? false, `delivery ${attempt} flagged`).to.equal(false);
+        await current().advanceClock(visibilityTimeoutMs); // the receiver died holding the lease
+      }
+      const exhausted = await receiveOne();
+      expect(exhausted).to.include({ id: 'm1', exhausted: true });
+      expect(await current().queue.deadLetter(exhausted, 'lease expired')).to.deep.equal({ settled: true });
+      await current().advanceClock(visibilityTimeoutMs + maxRetryBackoffMs);
+      expect(await receiveNow()).to.deep.equal([]);
     });
 
     it('never hands one message to two concurrent receivers', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PcaModelExecutionProvider } from '../../providers/embedded/anomaly/PcaModelExecutionProvider.js';
+import { PcaModelExecutionProvider, type PcaModelExecutionOptions } from '../../providers/embedded/anomaly/PcaModelExecutionProvider.js';
 import { parseEmbeddedPredictorConfig } from '../../providers/embedded/config.js';
 import type { CallOptions } from '../../src/contracts/CallOptions.js';
 import type { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
@@ -86,8 +86,9 @@ async function tempDatabase(busyTimeoutMs = 5_000, dir = mkdtempSync(join(tmpdir
   return { dir, db };
 }
 
-function pcaProvider(db: Database, sensorData: SensorDataProvider, options: Record<string, unknown> = {}): PcaModelExecutionProvider {
-  return new PcaModelExecutionProvider(db, sensorData, parseEmbeddedPredictorConfig(options, 'predictor'), silentLogger);
+function pcaProvider(db: Database, sensorData: SensorDataProvider, options: Record<string, unknown> = {},
+                     providerOptions: PcaModelExecutionOptions = {}): PcaModelExecutionProvider {
+  return new PcaModelExecutionProvider(db, sensorData, parseEmbeddedPredictorConfig(options, 'predictor'), silentLogger, providerOptions);
 }
 
 describeModelExecutionContract('embedded PCA model on SQLite', async () => {
@@ -211,6 +212,65 @@ describe('PcaModelExecutionProvider', () => {
     expect(status.state).to.equal('failed');
     expect(status.reason).to.match(/40 complete training rows/);
     expect(await storedRevisions(setup.db)).to.have.length(0);
+  });
+
+  describe('a revision whose training range has too little data', () => {
+    const START = Date.UTC(2026, 1, 1);
+    let now: number;
+    let gappy: boolean;
+    let sensorData: GeneratedSensorData;
+    let provider: PcaModelExecutionProvider;
+    const frame = () => plantFrame(TAGS, window, RESOLUTION_MS);
+    beforeEach(() => {
+      now = START;
+      gappy = true;
+      sensorData = new GeneratedSensorData((tag, t, v) => (gappy && tag === 3 && t >= TRAINING.fromMs + 40 * RESOLUTION_MS ? Number.NaN : v));
+      provider = pcaProvider(setup.db, sensorData, {}, { clock: () => now, untrainableRetryMs: 60_000 });
+    });
+
+    it('fails later tasks fast with the cached error, without reading the training range, until the retry time', async () => {
+      await expectRejected(provider.execute(MODEL, frame(), window), InsufficientDataError, /40 complete training rows/);
+      now = START + 59_999;
+      const cached = await expectRejected(provider.execute(MODEL, frame(), window), InsufficientDataError, /40 complete training rows/);
+      expect(cached.message).to.match(/at least 50 needed \(cached; retried after 2026-02-01T00:01:00\.000Z\)$/);
+      await expectRejected(provider.execute(MODEL, frame(), window), InsufficientDataError, /\(cached; /);
+      expect(sensorData.reads).to.equal(1);
+      expect(await provider.status(MODEL)).to.include({ state: 'failed' });
+    });
+
+    it('trains again on the first task after the retry time, and serves it once the data is there', async () => {
+      await expectRejected(provider.execute(MODEL, frame(), window), InsufficientDataError, /40 complete training rows/);
+      gappy = false;
+      now = START + 60_000;
+      expect((await provider.execute(MODEL, frame(), window)).rows).to.have.length(180);
+      expect(sensorData.reads).to.equal(2);
+      expect(await provider.status(MODEL)).to.include({ state: 'ready' });
+    });
+
+    it('caches a failure again when the retry still finds too little data', async () => {
+      await expectRejected(provider.execute(MODEL, frame(), window), InsufficientDataError, /40 complete training rows/);
+      now = START + 60_000;
+      const retried = await expectRejected(provider.execute(MODEL, frame(), window), InsufficientDataError, /40 complete training rows/);
+      expect(retried.message).not.to.contain('cached');
+      now = START + 61_000;
+      await expectRejected(provider.execute(MODEL, frame(), window), InsufficientDataError, /retried after 2026-02-01T00:02:00\.000Z/);
+      expect(sensorData.reads).to.equal(2);
+    });
+
+    it('register() and unregister() do not wait for the retry time', async () => {
+      await expectRejected(provider.execute(MODEL, frame(), window), InsufficientDataError, /40 complete training rows/);
+      gappy = false;
+      expect(await provider.register(MODEL)).to.include({ state: 'ready' });
+      expect(sensorData.reads).to.equal(2);
+
+      const other = { ...MODEL, revision: 'r2' };
+      gappy = true;
+      await expectRejected(provider.execute(other, frame(), window), InsufficientDataError, /40 complete training rows/);
+      await provider.unregister(MODEL);
+      gappy = false;
+      expect((await provider.execute(other, frame(), window)).rows).to.have.length(180);
+      expect(sensorData.reads).to.equal(4);
+    });
   });
 
   it('uses complete rows before the window as smoothing history', async () => {

@@ -33,9 +33,10 @@ export class InMemoryExecutorLedger implements ExecutorLedger {
 
   async finish(task: PredictionTask, outcome: LedgerOutcome, run: LedgerRun): Promise<void> {
     this.runs.push({ taskId: task.id, outcome, run });
+    if (run.leaseLost === true) return; // as WindowLedger: the delivery holding the window records its state
     const entry = this.windows.get(task.id) ?? { state: 'running', attempts: 1 };
-    // As WindowLedger: a late failure of a duplicate delivery never downgrades a succeeded window.
-    if (entry.state === 'succeeded' && outcome.state !== 'succeeded') return;
+    // As WindowLedger: a late outcome of a duplicate delivery never changes a finished window, except to succeeded.
+    if (finished.includes(entry.state) && outcome.state !== 'succeeded') return;
     this.windows.set(task.id, { ...entry, state: outcome.state, outcome });
   }
 }

@@ -30,7 +30,8 @@ interface StoredMessage {
  * A faithful in-memory TaskQueue: at-least-once delivery in send order, leases with a visibility timeout
  * (an expired lease is handed to the next receiver and the old token is refused), deduplication by id while
  * a message is present (as the database queue does), nack with exponential backoff, dead-lettering after
- * `maxAttempts`. Everything runs on the injected clock except `waitMs`, which waits in real time.
+ * `maxAttempts`, release without counting the attempt, and the `exhausted` flag on a message leased beyond
+ * `maxAttempts` because its leases kept expiring. Everything runs on the injected clock except `waitMs`, which waits in real time.
  */
 export class InMemoryTaskQueue implements TaskQueue {
   /** Every message accepted by `send`, in order (duplicates refused by id are not in it). */
@@ -107,6 +108,17 @@ export class InMemoryTaskQueue implements TaskQueue {
     return { settled: true };
   }
 
+  async release(message: ReceivedMessage, options?: CallOptions): Promise<SettleResult> {
+    options?.signal?.throwIfAborted();
+    const stored = this.holding(message);
+    if (!stored) return { settled: false, reason: 'lease_lost' };
+    delete stored.leaseToken;
+    stored.attempts--; // not an attempt: the next delivery carries the same number
+    stored.visibleAt = this.clock();
+    this.wakeReceivers();
+    return { settled: true };
+  }
+
   /** Ids of the messages neither acked nor dead, in delivery order. */
   pendingIds(): string[] {
     return [...this.messages.values()].filter((m) => m.deadReason === undefined).map((m) => m.id);
@@ -139,7 +151,10 @@ export class InMemoryTaskQueue implements TaskQueue {
       m.attempts++;
       m.leaseToken = randomUUID();
       m.visibleAt = now + this.visibilityTimeoutMs;
-      leased.push({ id: m.id, body: m.body, attempt: m.attempts, leaseToken: m.leaseToken });
+      // Leased beyond its attempts: never nacked on the last one, so its leases kept expiring. Flagged for
+      // the receiver to dead-letter, as the database queue does.
+      const exhausted = m.attempts > this.maxAttempts ? { exhausted: true } : {};
+      leased.push({ id: m.id, body: m.body, attempt: m.attempts, leaseToken: m.leaseToken, ...exhausted });
     }
     return leased;
   }

@@ -6,12 +6,14 @@ import { InMemoryTaskQueue, type InMemoryTaskQueueOptions } from './InMemoryTask
 
 /**
  * An InMemoryTaskQueue that records every settlement and receive, so tests can assert what an executor
- * did with each message (acked, nacked with which reason and delay, dead-lettered with which reason).
+ * did with each message (acked, nacked with which reason and delay, dead-lettered with which reason, released).
  */
 export class RecordingTaskQueue implements TaskQueue {
   readonly acked: ReceivedMessage[] = [];
   readonly nacked: { message: ReceivedMessage; options: NackOptions; result: NackResult }[] = [];
   readonly deadLettered: { message: ReceivedMessage; reason: string }[] = [];
+  /** Every release, settled or not. */
+  readonly released: { message: ReceivedMessage; result: SettleResult }[] = [];
   /** The `maxMessages` of every receive, in order. */
   readonly receives: number[] = [];
   readonly inner: InMemoryTaskQueue;
@@ -51,6 +53,12 @@ export class RecordingTaskQueue implements TaskQueue {
   async deadLetter(message: ReceivedMessage, reason: string, options?: CallOptions): Promise<SettleResult> {
     const result = await this.inner.deadLetter(message, reason, options);
     if (result.settled) this.deadLettered.push({ message, reason });
+    return result;
+  }
+
+  async release(message: ReceivedMessage, options?: CallOptions): Promise<SettleResult> {
+    const result = await this.inner.release(message, options);
+    this.released.push({ message, result });
     return result;
   }
 

@@ -1,22 +1,30 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runCli, startCli } from './helpers/cli.js';
+import { runCli, startCli, type CliProcess } from './helpers/cli.js';
 import { DatabaseReader, waitFor } from './helpers/sqlite.js';
 import { Workspace } from './helpers/workspace.js';
 
 /** The one-shot commands against a small demo plant, in the order an operator would use them. */
 describe('latigo migrate, demo seed, models and backfill', function () {
   this.timeout(60_000);
-  const workspace = new Workspace('commands');
+  let workspace: Workspace;
   let config: string;
+  /** Long-running commands and extra workspaces a test started: stopped and removed after each test, even one that failed or timed out. */
+  const started: CliProcess[] = [];
+  const ownWorkspaces: Workspace[] = [];
   const latigo = (...args: string[]) => runCli(['--config', config, ...args], { cwd: workspace.dir });
 
   before(() => {
+    workspace = new Workspace('commands');
     config = workspace.writeConfig(workspace.testConfig({
       demo: { assets: 2, tags_per_asset: 6, history: '8h', training: '5h', resolution: '60s', faults_per_asset: 1 },
     }));
   });
-  after(() => workspace.remove());
+  afterEach(() => {
+    started.splice(0).forEach((p) => p.kill());
+    ownWorkspaces.splice(0).forEach((w) => w.remove());
+  });
+  after(() => workspace?.remove());
 
   it('migrate applies the migrations once and --status lists them', async () => {
     const pending = await latigo('migrate', '--status');
@@ -86,6 +94,7 @@ describe('latigo migrate, demo seed, models and backfill', function () {
   it('backfill stops cleanly on Ctrl-C and a rerun queues only the rest', async () => {
     // A batch of 5 lets at most 10 backfill windows wait for executors: with none running, it pauses.
     const own = new Workspace('backfill-resume');
+    ownWorkspaces.push(own);
     const paced = own.writeConfig(own.testConfig({
       scheduler: { batch_size: 5 },
       demo: { assets: 2, tags_per_asset: 6, history: '8h', training: '5h', resolution: '60s', faults_per_asset: 1 },
@@ -93,6 +102,7 @@ describe('latigo migrate, demo seed, models and backfill', function () {
     expect((await runCli(['--config', paced, 'demo', 'seed'], { cwd: own.dir })).code).to.equal(0);
     const range = ['--from', '2026-02-01T00:00:00Z', '--to', '2026-02-01T02:00:00Z'];
     const interrupted = startCli(['--config', paced, 'backfill', ...range], { cwd: own.dir });
+    started.push(interrupted);
     const reader = new DatabaseReader(own.databasePath);
     const backfilled = () => reader.count('SELECT COUNT(*) FROM prediction_window');
     try {
@@ -107,6 +117,7 @@ describe('latigo migrate, demo seed, models and backfill', function () {
       expect(backfilled()).to.equal(queuedBeforeStop);
 
       const executor = startCli(['--config', paced, 'executor', '--name', 'executor-1'], { cwd: own.dir });
+      started.push(executor);
       try {
         const resumed = await runCli(['--config', paced, 'backfill', ...range], { cwd: own.dir });
         expect(resumed.code, resumed.stderr).to.equal(0);
@@ -117,9 +128,7 @@ describe('latigo migrate, demo seed, models and backfill', function () {
         await executor.waitForExit(20_000);
       }
     } finally {
-      interrupted.kill();
       reader.close();
-      own.remove();
     }
   });
 });

@@ -25,6 +25,12 @@ const cases: readonly BadConfig[] = [
   { what: 'a bad nested key of a provider', command: ['models', 'list'], yaml: 'task_queue:\n  type: embedded\n  visibility_timeout: -5\n', path: 'task_queue.visibility_timeout', expected: /./ },
   { what: 'a bad value from a LATIGO_* override', command: ['backfill', '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-02T00:00:00Z'], yaml: '', env: { LATIGO_EXECUTOR__RETRY__MAXIMUM_ATTEMPTS: '0' }, path: 'executor.retry.maximum_attempts', expected: /./ },
   { what: 'an unset ${ENV} reference', command: ['demo', 'seed'], yaml: 'logging:\n  level: ${LATIGO_TEST_UNSET_LEVEL}\n', path: 'logging.level', expected: /LATIGO_TEST_UNSET_LEVEL is not set/ },
+  { what: 'a declared model whose training ends before it starts', command: ['models', 'list'],
+    yaml: 'model_info:\n  models:\n    - { project: plant, name: pump, tags: [flow, head], training_from: 2026-01-02T00:00:00Z, training_to: 2026-01-01T00:00:00Z }\n',
+    path: 'model_info.models.0.training_to', expected: /after training_from/ },
+  { what: 'a model declared twice', command: ['executor', '--name', 'executor-1'],
+    yaml: 'model_info:\n  models:\n' + '    - { project: plant, name: pump, tags: [flow, head], training_from: 2026-01-01T00:00:00Z, training_to: 2026-01-02T00:00:00Z }\n'.repeat(2),
+    path: 'model_info.models.1.name', expected: /plant\/pump is already declared/ },
   { what: 'a database url latigo cannot open', command: ['status', '--json'], yaml: 'database:\n  url: mysql://user:secret@db/latigo\n', path: 'database.url', expected: /sqlite:<path>/ },
 ];
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfigToken, buildContainer, ExecutorToken, SchedulerToken, type ProcessRole } from '../../src/composition/container.js';
@@ -11,7 +11,9 @@ import { Database } from '../../src/persistence/dataSource.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 
 describe('composition root', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'latigo-container-'));
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'latigo-container-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   async function exampleConfig(dbName: string) {
     return loadConfig({

@@ -31,8 +31,14 @@ interface DemoDatabase {
 
 async function openDemoDatabase(): Promise<DemoDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'latigo-demo-'));
-  const db = await openDatabase({ url: 'sqlite:' + join(dir, 'demo.sqlite'), busyTimeoutMs: 5000, logQueries: false });
-  await runMigrations(db);
+  let db: Database;
+  try {
+    db = await openDatabase({ url: 'sqlite:' + join(dir, 'demo.sqlite'), busyTimeoutMs: 5000, logQueries: false });
+    await runMigrations(db);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true }); // no cleanup() to hand back, so the folder goes now
+    throw err;
+  }
   return {
     db,
     store: new EmbeddedSensorStore(db, silentLogger),

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './helpers/cli.js';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** Each command is killed before the test's own timeout, so a hung npm or tsc never outlives the test run. */
+const run = (file: string, args: readonly string[], options: { cwd: string }) =>
+  execFileAsync(file, args, { timeout: 110_000, killSignal: 'SIGKILL', ...options });
 
 /**
  * A consumer's view of the package: every provider contract, the domain types and the conformance
@@ -91,7 +94,7 @@ describe('the packed package', function () {
     if (!existsSync(join(repoRoot, 'dist/src/index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
     dir = mkdtempSync(join(tmpdir(), 'latigo-package-'));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); }); // before() may have failed first
 
   it('installs from `npm pack` into a scratch project that type-checks an import of every interface', async () => {
     const packed = await run('npm', ['pack', '--pack-destination', dir, '--json'], { cwd: repoRoot });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { newTask } from '../../src/domain/Task.js';
 import { runCli, startCli, type CliProcess } from './helpers/cli.js';
 import { openWorkspaceDatabase, seedFleet, sendTaskMessages, taskMessage, type Fleet } from './helpers/fleet.js';
+import { auditWindows, modelKey, storedTimes, timeGrid } from './helpers/predictions.js';
 import { DatabaseReader, waitFor } from './helpers/sqlite.js';
 import { Workspace } from './helpers/workspace.js';
 
@@ -14,10 +15,12 @@ const INTERVAL_MS = 30 * 60_000;
  */
 describe('pipeline: a cycle of 200 models on SQLite', function () {
   this.timeout(60_000);
-  const workspace = new Workspace('pipeline');
+  let workspace: Workspace;
   let config: string;
   let fleet: Fleet;
   let reader: DatabaseReader;
+  /** Every executor started, so `after` can stop any that a failed or timed-out hook left running. */
+  const started: CliProcess[] = [];
   const from = () => new Date(fleet.predictionRange.fromMs).toISOString();
   const to = () => new Date(fleet.predictionRange.toMs).toISOString();
   const windowsPerModel = () => (fleet.predictionRange.toMs - fleet.predictionRange.fromMs) / INTERVAL_MS;
@@ -25,6 +28,7 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
 
   before(async function () {
     this.timeout(120_000);
+    workspace = new Workspace('pipeline');
     config = workspace.writeConfig(workspace.testConfig({ scheduler: { interval: '30m' }, executor: { concurrency: 16 } }));
     fleet = await seedFleet(workspace.databasePath, { models: MODELS, tagsPerModel: 3 });
     reader = new DatabaseReader(workspace.databasePath);
@@ -36,13 +40,15 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
   });
 
   after(() => {
+    started.splice(0).forEach((e) => e.kill());
     reader?.close();
-    workspace.remove();
+    workspace?.remove();
   });
 
   /** Runs executors until every window finished and the queue is empty, then stops them with SIGTERM. */
   async function drainWithExecutors(names: readonly string[]): Promise<void> {
     const executors: CliProcess[] = names.map((name) => startCli(['--config', config, 'executor', '--name', name], { cwd: workspace.dir }));
+    started.push(...executors);
     try {
       await waitFor(() => reader.count('SELECT COUNT(*) FROM queue_message') === 0
         && reader.count(`SELECT COUNT(*) FROM prediction_window WHERE state IN ('queued', 'running')`) === 0, {
@@ -63,18 +69,22 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
     const windows = MODELS * windowsPerModel();
     expect(reader.windowStates()).to.deep.equal({ succeeded: windows });
     expect(reader.count('SELECT COUNT(*) FROM prediction')).to.equal(windows * rowsPerWindow());
-    // Every model has every timestamp of the range once: nothing missing, nothing twice.
-    const perModel = reader.all<{ model: string; n: number; distinct_times: number; first: number; last: number }>(
-      'SELECT model, COUNT(*) AS n, COUNT(DISTINCT time_ms) AS distinct_times, MIN(time_ms) AS first, MAX(time_ms) AS last FROM prediction GROUP BY project, model, revision');
-    expect(perModel).to.have.length(MODELS);
-    for (const row of perModel) {
-      expect(row, row.model).to.include({ n: windowsPerModel() * rowsPerWindow(), distinct_times: windowsPerModel() * rowsPerWindow() });
-      expect(row.first, row.model).to.equal(fleet.predictionRange.fromMs);
-      expect(row.last, row.model).to.equal(fleet.predictionRange.toMs - fleet.resolutionMs);
-    }
-    expect(reader.count('SELECT SUM(rows_written) FROM prediction_window')).to.equal(windows * rowsPerWindow());
+    expectEveryTimestampOnce();
+    // Each window was done by exactly one run, which stored exactly its rows.
+    const off = auditWindows(reader).filter((w) => w.state !== 'succeeded' || w.succeeded_runs !== 1
+      || w.rows_written !== rowsPerWindow() || w.stored !== rowsPerWindow());
+    expect(off, 'windows not done exactly once').to.deep.equal([]);
     expect(reader.count(`SELECT COUNT(*) FROM task_run WHERE status = 'succeeded'`)).to.equal(windows);
   });
+
+  /** Each model has exactly the timestamps of the range on its grid: nothing missing, nothing extra, no other model. */
+  function expectEveryTimestampOnce(): void {
+    const times = storedTimes(reader);
+    expect([...times.keys()].sort()).to.deep.equal(fleet.models.map(modelKey).sort());
+    const grid = timeGrid(fleet.predictionRange, fleet.resolutionMs);
+    expect(grid).to.have.length(windowsPerModel() * rowsPerWindow());
+    for (const [model, stored] of times) expect(stored, model).to.deep.equal(grid);
+  }
 
   it('reports the cycle in `latigo status --json`', async () => {
     const result = await runCli(['--config', config, 'status', '--json'], { cwd: workspace.dir });
@@ -118,6 +128,7 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
     await drainWithExecutors(['executor-3', 'executor-4']);
 
     expect(reader.count('SELECT COUNT(*) FROM prediction')).to.equal(before);
+    expectEveryTimestampOnce();
     expect(reader.windowStates()).to.deep.equal({ succeeded: windows.length });
     // Only the reopened windows ran again; the others were acked without work.
     expect(reader.count('SELECT COUNT(*) FROM task_run') - runsBefore).to.equal(reopened);

@@ -3,6 +3,7 @@ import type { ModelRef } from '../../../src/domain/ModelDescription.js';
 import type { Database } from '../../../src/persistence/dataSource.js';
 import { ProviderError } from '../../../src/runtime/errors.js';
 import { toProviderError } from '../errors.js';
+import { SqlClient, type SqlParam } from '../sql/SqlClient.js';
 import { parsePcaParameters, type PcaParameters } from './PcaParameters.js';
 
 /** What `model_revision.parameters` holds: the fitted model plus what it was fitted on. */
@@ -30,10 +31,14 @@ export interface RevisionKey extends ModelRef {
 
 /**
  * The `model_revision` table: the only SQL of the PCA provider. A trained revision is written once and
- * never updated: the revision is the version of the parameters. Placeholders are `?` (SQLite).
+ * never updated: the revision is the version of the parameters. Portable SQL, run by SqlClient.
  */
 export class ModelRevisionStore {
-  constructor(private readonly db: Database) {}
+  private readonly sql: SqlClient;
+
+  constructor(db: Database) {
+    this.sql = new SqlClient(db);
+  }
 
   async load(key: RevisionKey): Promise<TrainedModel | undefined> {
     const rows = await this.run<{ parameters: string }>('pca.loadModel',
@@ -72,9 +77,9 @@ export class ModelRevisionStore {
     return rows.length;
   }
 
-  private async run<T>(operation: string, sql: string, params: unknown[]): Promise<T[]> {
+  private async run<T>(operation: string, sql: string, params: SqlParam[]): Promise<T[]> {
     try {
-      return (await this.db.dataSource.query(sql, params)) as T[];
+      return await this.sql.query<T>(sql, params);
     } catch (err) {
       throw toProviderError(err, operation);
     }

@@ -7,6 +7,7 @@ import type { PredictionSet } from '../../../src/domain/Prediction.js';
 import { bucketStarts, type SensorFrame } from '../../../src/domain/SensorFrame.js';
 import { formatRange, type TimeRange } from '../../../src/domain/TimeRange.js';
 import type { Database } from '../../../src/persistence/dataSource.js';
+import { systemClock, type Clock } from '../../../src/runtime/clock.js';
 import { abortError, describeError, InsufficientDataError, InvalidDataError, isAbortError, throwIfAborted } from '../../../src/runtime/errors.js';
 import type { Logger } from '../../../src/runtime/logger.js';
 import type { EmbeddedPredictorConfig } from '../config.js';
@@ -17,9 +18,24 @@ import { predictRows } from './predictRows.js';
 import { completeColumns, selectRows } from './selectRows.js';
 
 /**
+ * How long a revision whose training found too little data is left alone. Training reads the whole training
+ * range; without this every task of an untrainable model (one per window) would read it again. Ten minutes
+ * spans a typical scheduler interval, so a model whose sensors start reporting is retried within a cycle or so.
+ */
+export const UNTRAINABLE_RETRY_MS = 10 * 60_000;
+
+export interface PcaModelExecutionOptions {
+  clock?: Clock;
+  /** Defaults to UNTRAINABLE_RETRY_MS. */
+  untrainableRetryMs?: number;
+}
+
+/**
  * The local PCA anomaly model (see README.md in this folder). A revision is trained on first use (or by
  * `register`) from its training range, stored once in `model_revision`, and kept in memory afterwards,
- * so a task on a trained model costs no database statement here.
+ * so a task on a trained model costs no database statement here. A revision whose training data is
+ * insufficient fails its tasks fast for UNTRAINABLE_RETRY_MS before `execute` tries training again;
+ * `register` always tries.
  */
 export class PcaModelExecutionProvider implements ModelExecutionProvider {
   private readonly store: ModelRevisionStore;
@@ -29,14 +45,21 @@ export class PcaModelExecutionProvider implements ModelExecutionProvider {
   private readonly training = new Map<string, Promise<TrainedModel>>();
   /** Why the last training of a revision failed in this process, for `status`. */
   private readonly failures = new Map<string, string>();
+  /** Revisions whose training found too little data, with that error and when execute may try again. */
+  private readonly untrainable = new Map<string, { error: InsufficientDataError; retryAtMs: number }>();
+  private readonly clock: Clock;
+  private readonly untrainableRetryMs: number;
 
   constructor(db: Database, private readonly sensorData: SensorDataProvider, private readonly config: EmbeddedPredictorConfig,
-              private readonly log: Logger) {
+              private readonly log: Logger, options: PcaModelExecutionOptions = {}) {
     this.store = new ModelRevisionStore(db);
+    this.clock = options.clock ?? systemClock;
+    this.untrainableRetryMs = options.untrainableRetryMs ?? UNTRAINABLE_RETRY_MS;
   }
 
   async register(model: ModelDescription, options?: CallOptions): Promise<ModelStatus> {
-    await this.trainedModel(model, options?.signal);
+    // An explicit request (e.g. `latigo models train`) ignores a cached failure: the data may be there now.
+    await this.trainedModel(model, options?.signal, { retryUntrainable: true });
     return { state: 'ready', revision: model.revision };
   }
 
@@ -46,6 +69,7 @@ export class PcaModelExecutionProvider implements ModelExecutionProvider {
     this.trained.delete(modelKey(model));
     const prefix = `${modelKey(model)}#`;
     for (const key of [...this.failures.keys()]) if (key.startsWith(prefix)) this.failures.delete(key);
+    for (const key of [...this.untrainable.keys()]) if (key.startsWith(prefix)) this.untrainable.delete(key);
     if (revisions > 0) this.log.info('model unregistered', { project: model.project, model: model.name, revisions });
   }
 
@@ -95,12 +119,14 @@ export class PcaModelExecutionProvider implements ModelExecutionProvider {
   }
 
   /** The revision's trained model: from memory, else from the database, else trained now and stored. */
-  private async trainedModel(model: ModelDescription, signal: AbortSignal | undefined): Promise<TrainedModel> {
+  private async trainedModel(model: ModelDescription, signal: AbortSignal | undefined,
+                             { retryUntrainable = false } = {}): Promise<TrainedModel> {
     throwIfAborted(signal);
     const key = { project: model.project, name: model.name, revision: model.revision };
     let trained = this.cached(key);
     if (!trained) {
       const id = revisionKey(key);
+      if (!retryUntrainable) this.throwIfUntrainable(id);
       let pending = this.training.get(id);
       if (!pending) {
         // Shared by every task waiting for this revision, so it runs without any one caller's signal;
@@ -124,11 +150,24 @@ export class PcaModelExecutionProvider implements ModelExecutionProvider {
       const trained = (await this.store.load(key)) ?? await this.train(model, key);
       this.remember(key, trained);
       this.failures.delete(id);
+      this.untrainable.delete(id);
       return trained;
     } catch (err) {
       if (!isAbortError(err)) this.failures.set(id, describeError(err));
+      if (err instanceof InsufficientDataError) this.untrainable.set(id, { error: err, retryAtMs: this.clock() + this.untrainableRetryMs });
       throw err;
     }
+  }
+
+  /** Fails fast, with the cached error's message, while a revision that lacked training data waits for its retry. */
+  private throwIfUntrainable(id: string): void {
+    const failed = this.untrainable.get(id);
+    if (failed === undefined) return;
+    if (this.clock() >= failed.retryAtMs) {
+      this.untrainable.delete(id);
+      return;
+    }
+    throw new InsufficientDataError(`${failed.error.message} (cached; retried after ${new Date(failed.retryAtMs).toISOString()})`);
   }
 
   private async train(model: ModelDescription, key: RevisionKey): Promise<TrainedModel> {
@@ -145,7 +184,7 @@ export class PcaModelExecutionProvider implements ModelExecutionProvider {
     const trainingMs = performance.now() - started;
     const stored = await this.store.insertIfAbsent(key, {
       tagNames: model.inputTags.map((tag) => tag.name), skippedRows: incomplete, parameters,
-    }, Date.now(), trainingMs);
+    }, this.clock(), trainingMs);
     this.log.info('model trained', {
       project: model.project, model: model.name, revision: model.revision, rows, skippedRows: incomplete,
       components: parameters.k, tags: parameters.means.length, trainingMs: Math.round(trainingMs),

@@ -1,5 +1,6 @@
 import type { TimeRange } from '../../../src/domain/TimeRange.js';
 import type { Database } from '../../../src/persistence/dataSource.js';
+import { SqlClient, type SqlParam } from '../sql/SqlClient.js';
 import { readFaults } from './demoTables.js';
 import { assetOfDemoModel } from './plantLayout.js';
 import { scoreDetections, type DetectionScore } from './scoreDetections.js';
@@ -42,8 +43,9 @@ export async function evaluateDetections(options: EvaluateDetectionsOptions): Pr
   const { db, project, range } = options;
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const minRun = options.minRun ?? DEFAULT_MIN_RUN;
-  const query = db.dataSource.query.bind(db.dataSource);
-  const inRange = [project, range.fromMs, range.toMs];
+  const sql = new SqlClient(db);
+  const query = <R>(text: string, params: SqlParam[]) => sql.query<R>(text, params);
+  const inRange: SqlParam[] = [project, range.fromMs, range.toMs];
 
   // DISTINCT: after a re-training two revisions may have scored the same timestamp.
   const flagged: { model: string; time_ms: number | string }[] = await query(

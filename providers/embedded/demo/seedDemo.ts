@@ -83,7 +83,7 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedDemoResult
     done = before + result.inserted;
     options.onProgress?.({ inserted: done, total });
   }
-  await insertFaults(db.dataSource.manager, plant.faults);
+  await insertFaults(db, plant.faults);
 
   // Models last and together: their presence is what marks the demo as seeded.
   await registry.saveModels(plant.assets.map((asset) => {

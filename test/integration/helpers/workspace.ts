@@ -21,7 +21,7 @@ export class Workspace {
       database: { url: `sqlite:${this.databasePath}` },
       logging: { level: 'warn', format: 'json' },
       scheduler: { start_time: '2020-01-01T00:00:00', interval: '10m', delay: 0, poll_interval: '1s' },
-      executor: { concurrency: 8, shutdown_grace: '5s', retry: { initial_interval_ms: 50, maximum_attempts: 3 } },
+      executor: { concurrency: 8, task_timeout: '2s', shutdown_grace: '5s', retry: { initial_interval_ms: 50, maximum_attempts: 3 } },
       task_queue: { type: 'embedded', visibility_timeout: '3s', poll_interval: 25, retry_backoff: 100, max_retry_backoff: 1_000 },
     };
     for (const [section, values] of Object.entries(sections)) base[section] = { ...base[section], ...values };

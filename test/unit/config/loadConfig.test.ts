@@ -1,13 +1,20 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../../src/config/loadConfig.js';
+import { loadConfig, parseAppConfig } from '../../../src/config/loadConfig.js';
+import { parseStartTime } from '../../../src/config/startTime.js';
 import { providerCatalog } from '../../../src/composition/registry.js';
 import { ConfigError } from '../../../src/runtime/errors.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'latigo-config-'));
+/** The folder of this file's YAML files: made on first use (so --grep that skips them makes none), removed after the run. */
+let dir: string | undefined;
+after(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
 function yamlFile(text: string): string {
+  dir ??= mkdtempSync(join(tmpdir(), 'latigo-config-'));
   const file = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, text);
   return file;
@@ -112,5 +119,94 @@ describe('loadConfig', () => {
     const err = await configError(load('sensor_data:\n  type: module:./no/such/provider.js\n'));
     expect(err.path).to.equal('sensor_data.type');
     expect(err.message).to.contain('cannot load provider module');
+  });
+});
+
+describe('loadConfig: YAML times and model_info.models', () => {
+  it('keeps an unquoted start_time as local time in time_zone', async () => {
+    const config = await load('scheduler:\n  start_time: 2020-01-01T00:00:00\n  time_zone: Europe/Oslo\n');
+    expect(config.scheduler.startTime).to.equal('2020-01-01T00:00:00');
+    // Oslo is UTC+1 in winter: local midnight is 23:00 UTC the day before, not midnight UTC.
+    expect(parseStartTime(config.scheduler.startTime, config.scheduler.timeZone).toUTC().toISO()).to.equal('2019-12-31T23:00:00.000Z');
+  });
+
+  it('takes start_time from a LATIGO_SCHEDULER__START_TIME override', async () => {
+    const config = await load('scheduler:\n  time_zone: Europe/Oslo\n', { LATIGO_SCHEDULER__START_TIME: '2024-06-01T06:00:00' });
+    expect(config.scheduler.startTime).to.equal('2024-06-01T06:00:00');
+  });
+
+  it('reads unquoted training times of a declared model as UTC, with or without an offset', async () => {
+    const config = await load('model_info:\n  models:\n    - project: plant\n      name: pump\n      tags: [flow, head]\n'
+      + '      training_from: 2026-01-01T00:00:00\n      training_to: 2026-01-02T01:00:00+01:00\n');
+    expect(config.providers.model_info.config).to.deep.equal({
+      models: [{ project: 'plant', name: 'pump', tags: ['flow', 'head'], targetTags: ['flow', 'head'], resolutionMs: 10_000,
+        trainingFromMs: Date.UTC(2026, 0, 1), trainingToMs: Date.UTC(2026, 0, 2) }],
+    });
+  });
+
+  it('reads training times without an offset as UTC whatever the process time zone', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York'; // Node applies a changed TZ at once
+    try {
+      const config = await load('model_info:\n  models:\n    - project: plant\n      name: pump\n      tags: [flow, head]\n'
+        + '      training_from: "2026-01-01T00:00:00"\n      training_to: "2026-01-02 00:00:00"\n');
+      expect(config.providers.model_info.config).to.nested.include({
+        'models[0].trainingFromMs': Date.UTC(2026, 0, 1), 'models[0].trainingToMs': Date.UTC(2026, 0, 2),
+      });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  const model = (name: string, extra = '') =>
+    `    - project: plant\n      name: ${name}\n      tags: [flow, head]\n      training_from: "2026-01-01T00:00:00Z"\n      training_to: "2026-01-02T00:00:00Z"\n${extra}`;
+  const invalidModels: [string, string, string, RegExp][] = [
+    ['a training range that ends before it starts', model('pump').replace('training_to: "2026-01-02', 'training_to: "2025-12-31'),
+      'model_info.models.0.training_to', /after training_from/],
+    ['an empty training range', model('fan').replace('2026-01-02', '2026-01-01'), 'model_info.models.0.training_to', /after training_from/],
+    ['empty tags', model('pump').replace('[flow, head]', '[]'), 'model_info.models.0.tags', /./],
+    ['empty target_tags', model('pump', '      target_tags: []\n'), 'model_info.models.0.target_tags', /./],
+    ['a model declared twice', model('pump') + model('fan') + model('pump'), 'model_info.models.2.name', /plant\/pump is already declared at models\.0/],
+  ];
+  for (const [what, models, path, message] of invalidModels) {
+    it(`refuses a declared model with ${what}, naming ${path}`, async () => {
+      const err = await configError(load(`model_info:\n  models:\n${models}`));
+      expect(err.path).to.equal(path);
+      expect(err.message).to.match(message);
+    });
+  }
+});
+
+describe('loadConfig: executor.task_timeout against the task queue lease', () => {
+  it('defaults task_timeout to 45 s, below the default 60 s visibility timeout', async () => {
+    const config = await load('');
+    expect(config.executor.taskTimeoutMs).to.equal(45_000);
+    expect(config.providers.task_queue.config).to.include({ visibilityTimeoutMs: 60_000 });
+  });
+
+  it('accepts a task_timeout below the visibility timeout', async () => {
+    const config = await load('executor:\n  task_timeout: 2s\ntask_queue:\n  visibility_timeout: 3s\n');
+    expect(config.executor.taskTimeoutMs).to.equal(2_000);
+  });
+
+  const tooLong: [string, string][] = [
+    ['equal to', 'executor:\n  task_timeout: 60s\n'],
+    ['above', 'executor:\n  task_timeout: 2m\n'],
+    ['above a shortened', 'task_queue:\n  visibility_timeout: 30s\n'],
+  ];
+  for (const [what, yaml] of tooLong) {
+    it(`refuses a task_timeout ${what} the visibility timeout, naming executor.task_timeout`, async () => {
+      const err = await configError(load(yaml));
+      expect(err.path).to.equal('executor.task_timeout');
+      expect(err.message).to.match(/less than task_queue\.visibility_timeout/);
+    });
+  }
+
+  it('does not limit task_timeout for a task queue without leases (no visibilityTimeoutMs)', async () => {
+    const leaseless = { parseConfig: () => ({ partitions: 4 }), load: () => { throw new Error('not loaded in this test'); } };
+    const catalog = { ...providerCatalog, task_queue: { ...providerCatalog.task_queue, leaseless } };
+    const config = await parseAppConfig({ executor: { task_timeout: '10m' }, task_queue: { type: 'leaseless' } }, catalog);
+    expect(config.executor.taskTimeoutMs).to.equal(600_000);
   });
 });

@@ -77,16 +77,32 @@ describe('DatabaseTaskQueue', () => {
     expect(letters[1]!.deadAt).to.equal(T0 + 1);
   });
 
-  it('dead-letters a message whose lease expired on every attempt instead of delivering it again', async () => {
+  it('delivers a message whose lease expired on every attempt flagged exhausted, instead of parking it unseen', async () => {
     await send('poison');
     for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
-      expect((await receive()).map((m) => m.attempt)).to.deep.equal([attempt]);
+      expect((await receive()).map((m) => [m.attempt, m.exhausted ?? false])).to.deep.equal([[attempt, false]]);
       now += config.visibilityTimeoutMs; // the executor died holding the lease
     }
-    expect(await receive()).to.deep.equal([]);
+    const [exhausted] = await receive();
+    expect(exhausted).to.include({ id: 'poison', attempt: config.maxAttempts + 1, exhausted: true });
+    expect(await queue.deadLetters(1)).to.deep.equal([]); // the receiver decides, and records the window first
+    expect(await queue.deadLetter(exhausted!, 'lease expired')).to.deep.equal({ settled: true });
     const [letter] = await queue.deadLetters(1);
-    expect(letter).to.include({ id: 'poison', attempts: config.maxAttempts + 1 });
-    expect(letter!.reason).to.match(/lease expired/);
+    expect(letter).to.include({ id: 'poison', attempts: config.maxAttempts + 1, reason: 'lease expired' });
+  });
+
+  it('releases a message for immediate redelivery without counting the attempt', async () => {
+    await send('m1');
+    const [first] = await receive();
+    now += 1_000;
+    expect(await queue.release(first!)).to.deep.equal({ settled: true });
+    expect(await queue.depth()).to.deep.equal({ ready: 1, leased: 0, delayed: 0, dead: 0 });
+    const [again] = await receive();
+    expect(again).to.include({ id: 'm1', attempt: 1 });
+    expect(await queue.release(first!)).to.deep.equal({ settled: false, reason: 'lease_lost' });
+    expect(await queue.deadLetter(again!, 'bad')).to.deep.equal({ settled: true });
+    expect(await queue.release(again!)).to.deep.equal({ settled: false, reason: 'lease_lost' });
+    expect((await queue.deadLetters(1))[0]).to.include({ id: 'm1', attempts: 1 });
   });
 
   it('reports depth by state: ready, leased, delayed by backoff, dead', async () => {
@@ -111,7 +127,7 @@ describe('DatabaseTaskQueue', () => {
     expect((await queue.depth()).ready).to.equal(7_001);
   });
 
-  it('never leases one message to two processes sharing the database file', async () => {
+  it('does not lease a message again on a second connection while its lease holds sharing the database file', async () => {
     const other = await openDatabase({ url: `sqlite:${String(temp.db.dataSource.options.database)}`, busyTimeoutMs: 5000, logQueries: false });
     try {
       const otherQueue = queueOn(other, 'executor-2');

@@ -32,6 +32,40 @@ describe('embedded toProviderError', () => {
     expect(toProviderError(new TypeError('The database connection is not open'), 'op')).to.include({ retryable: false });
   });
 
+  describe('on PostgreSQL', () => {
+    const pgError = (code: string) => Object.assign(new Error(`server said ${code}`), { code, severity: 'ERROR' });
+    const retryable = ['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03', '53300', '08000', '08006', '08P01'];
+    for (const code of retryable) {
+      it(`makes SQLSTATE ${code} retryable and names it`, () => {
+        const err = toProviderError(pgError(code), 'embedded-predictions.store');
+        expect(err).to.be.instanceOf(ProviderError).and.include({ retryable: true });
+        expect(err.message).to.include(`(${code})`);
+      });
+    }
+
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']) {
+      it(`makes the socket error ${code} retryable`, () => {
+        expect(toProviderError(pgError(code), 'op')).to.include({ retryable: true });
+      });
+    }
+
+    it('makes a connection node-postgres lost mid-query retryable, though it carries no code', () => {
+      expect(toProviderError(new Error('Connection terminated unexpectedly'), 'op')).to.include({ retryable: true });
+      expect(toProviderError(new Error('timeout exceeded when trying to connect'), 'op')).to.include({ retryable: true });
+    });
+
+    it('makes constraint, syntax, type and permission errors permanent', () => {
+      for (const code of ['23505', '23503', '42601', '42P01', '22P02', '42501', '53100']) {
+        expect(toProviderError(pgError(code), 'op'), code).to.include({ retryable: false });
+      }
+    });
+
+    it('reads the SQLSTATE of a driver error wrapped in TypeORM QueryFailedError', () => {
+      expect(toProviderError(new QueryFailedError('SELECT 1', [], pgError('40P01')), 'op')).to.include({ retryable: true });
+      expect(toProviderError(new QueryFailedError('SELECT 1', [], pgError('23505')), 'op')).to.include({ retryable: false });
+    });
+  });
+
   it('passes AbortErrors and already classified errors through untouched', () => {
     const abort = new DOMException('aborted', 'AbortError');
     const notFound = new NotFoundError('no such model');

@@ -107,7 +107,9 @@ describe('Executor.run', () => {
   it('after the grace period aborts the tasks still running and releases them for immediate redelivery', async () => {
     const gate = newGate();
     // The provider ignores cancellation: the executor must still let go of the task at the deadline.
-    const h = harness({ predictor: gatedPredictor(gate, false), config: { concurrency: 2, shutdownGraceMs: 50 } });
+    // One attempt only: a release that counted as one would dead-letter the tasks.
+    const queue = new RecordingTaskQueue({ maxAttempts: 1 });
+    const h = harness({ queue, predictor: gatedPredictor(gate, false), config: { concurrency: 2, shutdownGraceMs: 50 } });
     await sendTasks(h.queue, 2);
     const controller = stopper();
     const running = h.executor.run(controller.signal);
@@ -117,13 +119,36 @@ describe('Executor.run', () => {
     const summary = await running;
     expect(Date.now() - started).to.be.within(40, 1_000);
     expect(summary).to.include({ processed: 2, released: 2, succeeded: 0, failed: 0 });
-    expect(h.queue.nacked.map((n) => n.options)).to.deep.equal([
-      { reason: 'shutdown', retryAfterMs: 0 }, { reason: 'shutdown', retryAfterMs: 0 },
-    ]);
+    expect(h.queue.released.map((r) => r.result)).to.deep.equal([{ settled: true }, { settled: true }]);
+    expect(h.queue.nacked).to.be.empty;
+    expect(h.queue.deadLettered).to.be.empty;
     expect(h.ledger.runs).to.be.empty;
     expect(h.queue.pending).to.equal(2);
+    expect((await h.queue.receive({ maxMessages: 2 })).map((m) => m.attempt)).to.deep.equal([1, 1]);
     expect(h.log.withMessage('shutdown grace period over: releasing tasks still in flight')).to.have.length(1);
     gate.open();
+  });
+
+  it('releases the messages of a receive that returns after shutdown began, without using up their attempt', async () => {
+    const queue = new RecordingTaskQueue({ maxAttempts: 1 });
+    const controller = stopper();
+    // Shutdown begins while the receive is under way: the messages arrive after the signal fired.
+    const view: TaskQueue = Object.assign(Object.create(queue) as RecordingTaskQueue, {
+      receive: async (...args: Parameters<TaskQueue['receive']>) => {
+        const messages = await queue.receive(...args);
+        controller.abort();
+        return messages;
+      },
+    });
+    const h = harness({ queue, queueView: view });
+    await sendTasks(queue, 2);
+    const summary = await h.executor.run(controller.signal);
+    expect(summary).to.include({ processed: 2, released: 2, succeeded: 0 });
+    expect(queue.released.map((r) => r.result)).to.deep.equal([{ settled: true }, { settled: true }]);
+    expect(queue.nacked).to.be.empty;
+    expect(queue.deadLettered).to.be.empty;
+    expect(h.describeCalls()).to.be.empty;
+    expect((await queue.receive({ maxMessages: 2 })).map((m) => m.attempt)).to.deep.equal([1, 1]);
   });
 
   it('stops promptly when the signal fires while it waits for work', async () => {

@@ -8,7 +8,20 @@ import { InMemoryModelExecution } from '../../fakes/InMemoryModelExecution.js';
 import { InMemorySensorData } from '../../fakes/InMemorySensorData.js';
 import { RecordingTaskQueue } from '../../fakes/RecordingTaskQueue.js';
 import { InMemoryModelCatalog } from '../../fakes/InMemoryModelCatalog.js';
-import { compressor, deliver, harness, RESOLUTION_MS, ROWS_PER_WINDOW, task, WINDOW } from './harness.js';
+import type { SensorDataProvider } from '../../../src/contracts/SensorDataProvider.js';
+import type { ReceivedMessage } from '../../../src/contracts/TaskQueue.js';
+import { encodeTask } from '../../../src/domain/Task.js';
+import { InMemoryExecutorLedger } from '../../fakes/InMemoryExecutorLedger.js';
+import { compressor, deliver, executorConfig, harness, RESOLUTION_MS, ROWS_PER_WINDOW, task, WINDOW } from './harness.js';
+
+/** A predictor whose `execute` waits at `gate`; with `honourSignal` false it ignores cancellation. */
+function gatedPredictor(gate: Gate, honourSignal: boolean): InMemoryModelExecution {
+  const inner = new InMemoryModelExecution();
+  return Object.assign(Object.create(inner) as InMemoryModelExecution, {
+    execute: (...args: Parameters<InMemoryModelExecution['execute']>) =>
+      gate.pass(() => inner.execute(...args), { signal: args[3]?.signal, honourSignal }),
+  });
+}
 
 describe('Executor.processMessage', () => {
   describe('a task that succeeds', () => {
@@ -212,22 +225,65 @@ describe('Executor.processMessage', () => {
       gate.open();
     });
 
-    it('releases a task its caller cancels: nacked for immediate redelivery, no failure recorded', async () => {
+    it('releases a task its caller cancels on its last attempt: redelivered at once with that attempt, never dead-lettered', async () => {
       const gate = new Gate();
-      const inner = new InMemoryModelExecution();
-      const predictor = Object.assign(Object.create(inner) as InMemoryModelExecution, {
-        execute: (...args: Parameters<InMemoryModelExecution['execute']>) =>
-          gate.pass(() => inner.execute(...args), { signal: args[3]?.signal, honourSignal: true }),
-      });
-      const h = harness({ predictor });
+      const queue = new RecordingTaskQueue({ maxAttempts: 1 });
+      const h = harness({ queue, predictor: gatedPredictor(gate, true) });
       const controller = new AbortController();
-      const outcome = h.executor.processMessage(await deliver(h.queue), controller.signal);
+      const outcome = h.executor.processMessage(await deliver(queue), controller.signal);
       await gate.untilEntered(1);
       controller.abort(new DOMException('shutdown', 'AbortError'));
       expect(await outcome).to.equal('released');
-      expect(h.queue.nacked.map((n) => n.options)).to.deep.equal([{ reason: 'shutdown', retryAfterMs: 0 }]);
+      expect(queue.released.map((r) => r.result)).to.deep.equal([{ settled: true }]);
+      expect(queue.nacked).to.be.empty;
+      expect(queue.deadLettered).to.be.empty;
       expect(h.ledger.runs).to.be.empty;
       expect(h.ledger.get(task().id)?.state).to.equal('running');
+      const [again] = await queue.receive({ maxMessages: 1 });
+      expect(again).to.include({ id: task().id, attempt: 1 });
+      gate.open();
+      expect(await h.executor.processMessage(again!)).to.equal('succeeded');
+    });
+
+    it('times out a task whose provider honours cancellation, and nacks it as transient', async () => {
+      const gate = new Gate();
+      const h = harness({ predictor: gatedPredictor(gate, true), config: { taskTimeoutMs: 40 } });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('failed');
+      expect(h.queue.nacked.map((n) => n.options.reason)).to.deep.equal(['transient: task timed out after 40 ms']);
+      expect(h.ledger.get(task().id)?.outcome).to.include({ state: 'failed', errorClass: 'transient' });
+      gate.open();
+    });
+
+    it("nacks a provider's own timeout as transient, not as a cancellation", async () => {
+      const ownTimeout = () => new DOMException('the historian did not answer within 5 s', 'TimeoutError');
+      const sensors = failAlways(new InMemorySensorData(), 'getData', ownTimeout);
+      const h = harness({ sensorData: sensors.provider });
+      expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('failed');
+      expect(h.queue.nacked.map((n) => n.options.reason)).to.deep.equal(['transient: the historian did not answer within 5 s']);
+      expect(h.ledger.get(task().id)?.outcome).to.include({ state: 'failed', errorClass: 'transient' });
+    });
+
+    it('records only the run, leaving the window to the delivery holding it, when a late transient failure finds its lease lost', async () => {
+      let now = Date.now();
+      const queue = new RecordingTaskQueue({ clock: () => now, visibilityTimeoutMs: 1_000 });
+      const ledger = new InMemoryExecutorLedger();
+      let other: ReceivedMessage | undefined;
+      const sensorData: SensorDataProvider = Object.assign(Object.create(new InMemorySensorData()) as InMemorySensorData, {
+        getData: async () => {
+          // The task ran past its lease, and another executor received it and began the window meanwhile.
+          now += 2_000;
+          [other] = await queue.inner.receive({ maxMessages: 1 });
+          await ledger.begin(task(), 'executor-other');
+          throw transientError('historian unreachable');
+        },
+      });
+      const h = harness({ queue, ledger, sensorData, config: { retry: { ...executorConfig().retry, maximumAttempts: 1 } } });
+      expect(await h.executor.processMessage(await deliver(queue))).to.equal('failed');
+      expect(queue.nacked.map((n) => n.result)).to.deep.equal([{ settled: false, reason: 'lease_lost' }]);
+      expect(ledger.runs.map((r) => [r.outcome.state, r.run.leaseLost])).to.deep.equal([['failed', true]]);
+      expect(ledger.get(task().id)).to.include({ state: 'running', attempts: 2 });
+      expect(ledger.get(task().id)?.outcome).to.equal(undefined);
+      expect(await queue.ack(other!)).to.deep.equal({ settled: true });
     });
 
     it('leaves the message to its lease when the ledger cannot be reached, logging an error', async () => {
@@ -240,6 +296,48 @@ describe('Executor.processMessage', () => {
       const [line] = h.log.withMessage('task finished');
       expect(line?.level).to.equal('error');
       expect(line?.fields.infrastructureError).to.match(/SQLITE_BUSY/);
+    });
+  });
+
+  describe('a message whose leases kept expiring', () => {
+    /** Delivers `body` until the queue gives up on it: each lease expires, as when its executor crashed or hung. */
+    async function exhaust(queue: RecordingTaskQueue, advance: () => void, body: string) {
+      const id = await queue.push(body);
+      for (;;) {
+        const [message] = await queue.receive({ maxMessages: 1 });
+        if (!message || message.id !== id) throw new Error('the queue did not deliver the body just pushed');
+        if (message.exhausted) return message;
+        advance();
+      }
+    }
+
+    it('records the window dead with the reason and dead-letters it, without running the task', async () => {
+      let now = Date.now();
+      const queue = new RecordingTaskQueue({ clock: () => now, visibilityTimeoutMs: 1_000, maxAttempts: 2 });
+      const h = harness({ queue });
+      h.ledger.seed(task().id, 'running'); // as the crashed executors left it
+      const message = await exhaust(queue, () => { now += 1_000; }, encodeTask(task()));
+      expect(message.attempt).to.equal(3);
+      expect(await h.executor.processMessage(message)).to.equal('dead');
+      expect(h.describeCalls()).to.be.empty;
+      expect(h.storage.storeCalls).to.equal(0);
+      const reason = /lease expired without ack or nack on the last of 2 deliveries.*the task kept crashing or hanging its executor/;
+      expect(h.ledger.get(task().id)?.state).to.equal('dead');
+      expect(h.ledger.get(task().id)?.outcome?.errorClass).to.equal('permanent');
+      expect(h.ledger.get(task().id)?.outcome?.errorMessage).to.match(reason);
+      expect(queue.deadLettered.map((d) => d.reason)).to.satisfy((reasons: string[]) => reasons.length === 1 && /^permanent: /.test(reasons[0]!) && reason.test(reasons[0]!));
+      expect(queue.pending).to.equal(0);
+      expect(h.log.withMessage('task finished')[0]?.level).to.equal('error');
+    });
+
+    it('dead-letters a malformed one as malformed', async () => {
+      let now = Date.now();
+      const queue = new RecordingTaskQueue({ clock: () => now, visibilityTimeoutMs: 1_000, maxAttempts: 1 });
+      const h = harness({ queue });
+      const message = await exhaust(queue, () => { now += 1_000; }, 'not json');
+      expect(await h.executor.processMessage(message)).to.equal('malformed');
+      expect(queue.deadLettered.map((d) => d.reason)).to.satisfy((reasons: string[]) => reasons.length === 1 && reasons[0]!.startsWith('malformed: '));
+      expect(h.ledger.runs).to.be.empty;
     });
   });
 

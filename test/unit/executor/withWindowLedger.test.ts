@@ -3,8 +3,10 @@ import { WindowLedger } from '../../../src/ledger/WindowLedger.js';
 import { openDatabase, type Database } from '../../../src/persistence/dataSource.js';
 import { runMigrations } from '../../../src/persistence/migrate.js';
 import { failAlways, transientError } from '../../fakes/FlakyProvider.js';
+import { InMemoryModelExecution } from '../../fakes/InMemoryModelExecution.js';
 import { InMemorySensorData } from '../../fakes/InMemorySensorData.js';
-import { deliver, harness, ROWS_PER_WINDOW, task } from './harness.js';
+import { RecordingTaskQueue } from '../../fakes/RecordingTaskQueue.js';
+import { deliver, executorConfig, harness, ROWS_PER_WINDOW, task } from './harness.js';
 
 /** The executor against the real window ledger (in-memory SQLite): the fake ledger must not hide a mismatch. */
 describe('Executor with the WindowLedger', () => {
@@ -43,5 +45,42 @@ describe('Executor with the WindowLedger', () => {
     expect(await healthy.executor.processMessage(await deliver(healthy.queue))).to.equal('succeeded');
     expect(await ledger.get(task().id)).to.include({ state: 'succeeded', attempts: 2 });
     expect((await ledger.runs(task().id)).map((r) => r.status)).to.deep.equal(['failed', 'succeeded']);
+  });
+
+  it('keeps a window finished with insufficient data when a duplicate delivery fails late', async () => {
+    let now = Date.now();
+    const queue = new RecordingTaskQueue({ clock: () => now, visibilityTimeoutMs: 1_000 });
+    const thin = harness({ ledger, queue, predictor: new InMemoryModelExecution({ minCompleteRows: 1_000 }) });
+    const sensorData = Object.assign(Object.create(new InMemorySensorData()) as InMemorySensorData, {
+      getData: async () => {
+        // This delivery hangs past its lease; meanwhile the redelivery finds too little data and finishes.
+        now += 2_000;
+        const [redelivery] = await queue.receive({ maxMessages: 1 });
+        expect(await thin.executor.processMessage(redelivery!)).to.equal('insufficient_data');
+        throw transientError('historian unreachable');
+      },
+    });
+    const slow = harness({ ledger, queue, sensorData, config: { retry: { ...executorConfig().retry, maximumAttempts: 1 } } });
+    expect(await slow.executor.processMessage(await deliver(queue))).to.equal('failed');
+    expect(await ledger.get(task().id)).to.include({ state: 'insufficient_data', errorClass: 'insufficient_data', attempts: 2 });
+    expect((await ledger.runs(task().id)).map((r) => r.status)).to.deep.equal(['insufficient_data', 'failed']);
+  });
+
+  it('records a window dead whose message the queue gave up on after its leases kept expiring', async () => {
+    let now = Date.now();
+    const queue = new RecordingTaskQueue({ clock: () => now, visibilityTimeoutMs: 1_000, maxAttempts: 1 });
+    const h = harness({ ledger, queue });
+    await deliver(queue); // its executor begins the window, then crashes holding the lease
+    await ledger.begin(task(), 'executor-that-crashed');
+    now += 1_000;
+    const [exhausted] = await queue.receive({ maxMessages: 1 });
+    expect(exhausted).to.include({ exhausted: true });
+    expect(await h.executor.processMessage(exhausted!)).to.equal('dead');
+    const record = await ledger.get(task().id);
+    expect(record).to.include({ state: 'dead', errorClass: 'permanent' });
+    expect(record?.errorMessage).to.match(/lease expired without ack or nack/);
+    expect((await ledger.runs(task().id)).map((r) => r.status)).to.deep.equal(['dead']);
+    expect(queue.deadLettered).to.have.length(1);
+    expect(queue.pending).to.equal(0);
   });
 });

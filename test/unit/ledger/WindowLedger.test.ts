@@ -146,6 +146,43 @@ describe('WindowLedger', () => {
       expect(await ledger.runs(t.id)).to.have.length(2);
     });
 
+    it('finish never changes an insufficient_data or dead window when a duplicate delivery fails late', async () => {
+      const late = [{ state: 'failed', errorClass: 'transient' }, { state: 'dead', errorClass: 'permanent' }, { state: 'insufficient_data' }] as const;
+      for (const first of [{ state: 'insufficient_data', errorClass: 'insufficient_data' }, { state: 'dead', errorClass: 'permanent' }] as const) {
+        const t = task(first.state, 0);
+        await ledger.recordNew([t], 'schedule');
+        await ledger.begin(t, 'executor-1');
+        await ledger.begin(t, 'executor-2');
+        await ledger.finish(t, first, { executor: 'executor-2', startedAt: now });
+        for (const outcome of late.filter((o) => o.state !== first.state)) {
+          await ledger.finish(t, outcome, { executor: 'executor-1', startedAt: now });
+        }
+        expect(await ledger.get(t.id), first.state).to.include({ state: first.state, errorClass: first.errorClass });
+        expect(await ledger.runs(t.id)).to.have.length(3);
+      }
+    });
+
+    it('finish lets a late success of a duplicate delivery mark a dead window succeeded: its predictions are stored', async () => {
+      const t = task('m', 0);
+      await ledger.recordNew([t], 'schedule');
+      await ledger.begin(t, 'executor-1');
+      await ledger.finish(t, { state: 'dead', errorClass: 'permanent' }, { executor: 'executor-1', startedAt: now });
+      await ledger.finish(t, { state: 'succeeded', rowsWritten: 10 }, { executor: 'executor-2', startedAt: now });
+      expect(await ledger.get(t.id)).to.include({ state: 'succeeded', rowsWritten: 10 });
+    });
+
+    it('finish of a delivery whose lease was lost records the run but leaves the window to the delivery holding it', async () => {
+      const t = task('m', 0);
+      await ledger.recordNew([t], 'schedule');
+      await ledger.begin(t, 'executor-1');
+      await ledger.begin(t, 'executor-2'); // the lease of executor-1 expired; executor-2 runs the window now
+      await ledger.finish(t, { state: 'failed', errorClass: 'transient', errorMessage: 'late' }, { executor: 'executor-1', startedAt: now, leaseLost: true });
+      const record = await ledger.get(t.id);
+      expect(record).to.include({ state: 'running', attempts: 2 });
+      expect(record?.errorMessage).to.equal(undefined);
+      expect((await ledger.runs(t.id)).map((r) => [r.executor, r.status, r.errorMessage])).to.deep.equal([['executor-1', 'failed', 'late']]);
+    });
+
     it('counts windows by state and failed or dead ones by error class', async () => {
       const outcomes = [
         { state: 'succeeded' }, { state: 'succeeded' }, { state: 'insufficient_data', errorClass: 'insufficient_data' },

@@ -57,6 +57,7 @@ export class OfferRecordingQueue {
     ack: (message, options) => this.inner.ack(message, options),
     nack: (message, options) => this.inner.nack(message, options),
     deadLetter: (message, reason, options) => this.inner.deadLetter(message, reason, options),
+    release: (message, options) => this.inner.release(message, options),
   };
 }
 

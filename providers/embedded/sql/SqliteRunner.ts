@@ -1,0 +1,90 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '../../../src/persistence/dataSource.js';
+import { ProviderError } from '../../../src/runtime/errors.js';
+import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
+
+/**
+ * SqlClient on SQLite: the better-sqlite3 connection under TypeORM, used directly.
+ *
+ * TypeORM shares that single connection among all callers and awaits between BEGIN and COMMIT, so with
+ * several tasks in flight another task's statements would run inside our transaction (or fail on a
+ * nested BEGIN). better-sqlite3 runs a whole transaction synchronously, so nothing interleaves; BEGIN
+ * IMMEDIATE takes the write lock up front (waiting up to the busy timeout) so a transaction never fails
+ * half-way with SQLITE_BUSY_SNAPSHOT when another process wrote meanwhile.
+ */
+export class SqliteRunner implements SqlRunner {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private statementsOf?: BetterSqlite3.Database;
+
+  constructor(private readonly db: Database) {}
+
+  async query<R>(sql: string, params: readonly SqlParam[]): Promise<R[]> {
+    return this.prepare(sql).all(bindable(params)) as R[];
+  }
+
+  async queryArrays(sql: string, params: readonly SqlParam[]): Promise<unknown[][]> {
+    return this.prepare(sql, true).all(bindable(params)) as unknown[][];
+  }
+
+  async run(sql: string, params: readonly SqlParam[]): Promise<number> {
+    return this.prepare(sql).run(bindable(params)).changes;
+  }
+
+  async transaction(statements: readonly Statement[]): Promise<StatementResult[]> {
+    const connection = this.connection();
+    // A TypeORM transaction (e.g. migrations) may be open on the shared connection between its awaits;
+    // joining it would tie our writes to its fate, so wait for it to end.
+    for (let waitedMs = 0; connection.inTransaction; waitedMs += 5) {
+      if (waitedMs > 10_000) throw new ProviderError('another transaction holds the database connection', { retryable: true });
+      await sleep(5);
+    }
+    const runAll = connection.transaction(() => statements.map((s) => {
+      const statement = this.prepare(s.sql);
+      const params = bindable(s.params);
+      if (statement.reader) {
+        const rows = statement.all(params) as Record<string, unknown>[];
+        return { rows, changes: rows.length };
+      }
+      return { rows: [], changes: statement.run(params).changes };
+    }));
+    return runAll.immediate();
+  }
+
+  private prepare(sql: string, asArrays = false): BetterSqlite3.Statement {
+    const connection = this.connection();
+    if (this.statementsOf !== connection) {
+      // Prepared statements belong to one connection; a reopened database starts a fresh cache.
+      this.statements.clear();
+      this.statementsOf = connection;
+    }
+    // `raw` is a mode of the prepared statement, so array-reading statements are cached apart.
+    const key = asArrays ? `arrays:${sql}` : sql;
+    let statement = this.statements.get(key);
+    if (statement === undefined) {
+      statement = connection.prepare(sql);
+      if (asArrays) statement.raw(true);
+      // Multi-row statements come in a few shapes (full chunks, one remainder per call): keep the recent ones.
+      if (this.statements.size >= 100) this.statements.delete(this.statements.keys().next().value!);
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  private connection(): BetterSqlite3.Database {
+    const connection = (this.db.dataSource.driver as unknown as { databaseConnection?: BetterSqlite3.Database }).databaseConnection;
+    if (connection === undefined || !connection.open) throw new ProviderError('the database is not open', { retryable: false });
+    return connection;
+  }
+}
+
+/** better-sqlite3 binds an array's elements to the `?`s (no argument spreading for 30,000 parameters);
+ *  it binds numbers, strings, bigints and null, so booleans become 0/1 as in TypeORM, undefined NULL. */
+function bindable(params: readonly SqlParam[]): unknown[] {
+  const out = new Array<unknown>(params.length);
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    out[i] = p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p;
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { maskUrl, openDatabase, type Database } from '../../../src/persistence/dataSource.js';
+import { runMigrations } from '../../../src/persistence/migrate.js';
+
+/**
+ * Throwaway PostgreSQL databases for tests. Each test file creates its own database (random name) on the
+ * server at LATIGO_TEST_PG_URL (default below) and drops it afterwards. When that server cannot be reached
+ * the tests fail, saying what is missing: no environment flag turns them off.
+ */
+export const DEFAULT_TEST_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The maintenance database URL of the test server: a role that may CREATE and DROP DATABASE. */
+export function testServerUrl(): string {
+  return process.env.LATIGO_TEST_PG_URL || DEFAULT_TEST_PG_URL;
+}
+
+export interface ThrowawayDatabase {
+  readonly name: string;
+  /** The server URL with this database's name as its path. */
+  readonly url: string;
+  /** Drops the database, ending any connection still open to it. */
+  drop(): Promise<void>;
+}
+
+/** Creates an empty database with a random name on the test server. */
+export async function createThrowawayDatabase(): Promise<ThrowawayDatabase> {
+  const serverUrl = testServerUrl();
+  const name = `latigo_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await onServer(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () => onServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+export interface TestPostgres {
+  /** The throwaway database's URL (after the `before` hook ran). */
+  readonly url: string;
+  /** A new connection pool on the throwaway database; the caller closes it. */
+  open(): Promise<Database>;
+}
+
+/**
+ * Registers mocha hooks in the calling `describe` (or at the root of a file): before all, a throwaway
+ * database, migrated unless `migrate: false`; after all, its removal.
+ */
+export function useThrowawayPostgres(options: { migrate?: boolean } = {}): TestPostgres {
+  let database: ThrowawayDatabase | undefined;
+  const url = () => database?.url ?? expectHookRan();
+  before(async function () {
+    this.timeout(60_000);
+    database = await createThrowawayDatabase();
+    if (options.migrate === false) return;
+    const db = await openDatabase({ url: database.url, busyTimeoutMs: 5_000, logQueries: false });
+    try {
+      await runMigrations(db);
+    } finally {
+      await db.close();
+    }
+  });
+  after(async function () {
+    this.timeout(30_000);
+    await database?.drop();
+  });
+  return {
+    get url() { return url(); },
+    open: () => openDatabase({ url: url(), busyTimeoutMs: 5_000, logQueries: false }),
+  };
+}
+
+/** Empties every table but TypeORM's `migrations` and restarts the id sequences: a fresh state per test
+ *  at a fraction of the cost of a fresh schema. */
+export async function truncateAllTables(db: Database): Promise<void> {
+  const rows = await db.dataSource.query(
+    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'migrations'") as { tablename: string }[];
+  if (rows.length > 0) await db.dataSource.query(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY`);
+}
+
+async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw new Error(
+      `the PostgreSQL tests need a server where they may create databases, and none answered at ${maskUrl(serverUrl)} ` +
+      `(${err instanceof Error ? err.message || err.name : String(err)}). Start PostgreSQL there (e.g. \`pg_ctlcluster <version> main start\`), ` +
+      'or point LATIGO_TEST_PG_URL at one: LATIGO_TEST_PG_URL=postgres://user:password@host:5432/postgres npm test');
+  }
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function expectHookRan(): never {
+  throw new Error('the throwaway PostgreSQL database is not created yet: use it inside tests or hooks that run after useThrowawayPostgres()');
+}
