@@ -7,8 +7,12 @@
 
  */
 
-/** What a provider may use from src/: the library surface that src/index.ts publishes. */
-const PROVIDER_SURFACE = '^src/(contracts|domain|runtime)/|^src/config/schema\\.ts$|^src/persistence/dataSource\\.ts$';
+/**
+ * What a provider may use from src/: the library surface that src/index.ts publishes, and src/persistence/sql/
+ * (SqlClient: the one SQL path on SQLite and PostgreSQL, shared by the core's window ledger and the
+ * providers that keep their data in the service's own database).
+ */
+const PROVIDER_SURFACE = '^src/(contracts|domain|runtime)/|^src/config/schema\\.ts$|^src/persistence/dataSource\\.ts$|^src/persistence/sql/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -46,7 +50,7 @@ module.exports = {
       severity: 'error',
       comment:
         'A provider imports from src/ only contracts, domain, runtime and what src/index.ts publishes for providers ' +
-        '(config/schema.ts parsing helpers, persistence/dataSource.ts Database).',
+        '(config/schema.ts parsing helpers, persistence/dataSource.ts Database) and persistence/sql/ (SqlClient).',
       from: { path: '^providers/' },
       to: { path: '^(src|migrations)/', pathNot: PROVIDER_SURFACE },
     },

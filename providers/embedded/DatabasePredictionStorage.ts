@@ -5,8 +5,8 @@ import type { TimeRange } from '../../src/domain/TimeRange.js';
 import type { Database } from '../../src/persistence/dataSource.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import { throwIfAborted } from '../../src/runtime/errors.js';
-import { toProviderError } from './errors.js';
-import { rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from './sql/SqlClient.js';
+import { toProviderError } from '../../src/persistence/sql/errors.js';
+import { rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from '../../src/persistence/sql/SqlClient.js';
 
 /** One anomalous timestamp, for `latigo status` and the demo summary. */
 export interface StoredAnomaly {

@@ -8,8 +8,8 @@ import type { Database } from '../../src/persistence/dataSource.js';
 import { ConfigError, InvalidDataError, NotFoundError, throwIfAborted } from '../../src/runtime/errors.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { EmbeddedModelInfoConfig } from './config.js';
-import { toProviderError } from './errors.js';
-import { inList, SqlClient, type Statement } from './sql/SqlClient.js';
+import { toProviderError } from '../../src/persistence/sql/errors.js';
+import { inList, SqlClient, type Statement } from '../../src/persistence/sql/SqlClient.js';
 
 /** A model as declared in `model_definition` (what `saveModel` takes). Tags are sensor names. */
 export interface ModelDefinition {

@@ -8,9 +8,9 @@ import { formatRange, type TimeRange } from '../../src/domain/TimeRange.js';
 import type { Database } from '../../src/persistence/dataSource.js';
 import { InvalidDataError, throwIfAborted } from '../../src/runtime/errors.js';
 import type { Logger } from '../../src/runtime/logger.js';
-import { toProviderError } from './errors.js';
+import { toProviderError } from '../../src/persistence/sql/errors.js';
 import { mergeRepeatedPoints } from './mergeRepeatedPoints.js';
-import { inList, rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from './sql/SqlClient.js';
+import { inList, rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from '../../src/persistence/sql/SqlClient.js';
 
 /** Points of one sensor for `insertPoints`: parallel arrays of epoch-ms timestamps and values. */
 export interface SensorPoints {

@@ -10,7 +10,8 @@ export function migrateCommand(): Command {
     .option('--status', 'list the migrations and whether each is applied; change nothing')
     .action(async (options: { status?: boolean }, command: Command) => {
       await runCommand(command.optsWithGlobals<GlobalOptions>(), { processName: 'migrate', logTo: 'stderr' }, async ({ config }) => {
-        const db = await openDatabase(config.database);
+        // A migration may rewrite a large table: no statement timeout here (the services keep theirs).
+        const db = await openDatabase({ ...config.database, statementTimeoutMs: 0 });
         try {
           if (options.status) {
             for (const m of await migrationStatus(db)) process.stdout.write(`${m.applied ? 'applied' : 'pending'}  ${m.name}\n`);

@@ -5,11 +5,21 @@ import { duration, instant, positiveDuration } from './schema.js';
 /** The core sections. Defaults live here and nowhere else; every schema is strict (unknown keys refused). */
 
 export const databaseSchema = z.strictObject({
-  /** `sqlite:<path>` (default `sqlite:data/latigo.sqlite`) or `postgres://...` (later issue). */
+  /** `sqlite:<path>` (default `sqlite:data/latigo.sqlite`) or `postgres://user:password@host:5432/database`. */
   url: z.string().min(1).default('sqlite:data/latigo.sqlite'),
+  /** SQLite: how long a writer waits for the file's lock. */
   busy_timeout_ms: z.number().int().positive().default(15_000),
   log_queries: z.boolean().default(false),
-}).transform((c) => ({ url: c.url, busyTimeoutMs: c.busy_timeout_ms, logQueries: c.log_queries }));
+  /** PostgreSQL: connections per process; each task in flight holds one for the length of a transaction. */
+  pool_size: z.number().int().positive().default(10),
+  /** PostgreSQL: the server cancels a statement running longer (a transient error); 0 turns the limit off. */
+  statement_timeout_ms: z.number().int().nonnegative().default(60_000),
+  /** PostgreSQL: opening a connection gives up after this long. */
+  connect_timeout_ms: z.number().int().positive().default(10_000),
+}).transform((c) => ({
+  url: c.url, busyTimeoutMs: c.busy_timeout_ms, logQueries: c.log_queries,
+  poolSize: c.pool_size, statementTimeoutMs: c.statement_timeout_ms, connectTimeoutMs: c.connect_timeout_ms,
+}));
 export type DatabaseConfig = z.output<typeof databaseSchema>;
 
 export const schedulerSchema = z.strictObject({

@@ -2,8 +2,9 @@ import type { PredictionTask } from '../domain/Task.js';
 import type { TaskRunRecord, WindowOrigin, WindowRecord, WindowState } from './windowTypes.js';
 
 /**
- * Rows as the drivers return them. bigint columns arrive as numbers from better-sqlite3 and as strings
- * from PostgreSQL, hence `number | string` and `Number()` on every time.
+ * Rows as SqlClient returns them. bigint columns arrive as numbers on both dialects (see SqlClient); COUNT(*)
+ * and other computed bigints are typed `number | string` and read with `Number()` all the same, so a
+ * driver that returns int8 as text (node-postgres' default) cannot slip a string into a record.
  */
 type Int = number | string;
 

@@ -1,12 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import type { DatabaseConfig } from '../config/sections.js';
+import { databaseSchema, type DatabaseConfig } from '../config/sections.js';
 import { migrations } from '../../migrations/index.js';
 import { ConfigError } from '../runtime/errors.js';
-import { connectionError, isPostgresUrl, postgresDataSourceOptions, type PostgresOptions } from './postgres.js';
-
-export type { PostgresOptions } from './postgres.js';
+import { connectionError, isPostgresUrl, postgresDataSourceOptions } from './postgres.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -14,6 +12,13 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Database {
   readonly dataSource: DataSource;
   readonly dialect: Dialect;
+  /**
+   * Runs `hook` when the database closes, before its connections do: for what lives as long as the
+   * database but outside its pool (e.g. the task queue's LISTEN connection), so whoever closes the
+   * database closes that too. Returns a function that removes the hook.
+   */
+  onClose(hook: () => Promise<void> | void): () => void;
+  /** Runs the close hooks, then closes the connections. Idempotent. */
   close(): Promise<void>;
 }
 export const Database = Symbol.for('latigo.Database');
@@ -25,12 +30,15 @@ export function sqlitePath(url: string): string | undefined {
   return path === '' ? undefined : path;
 }
 
-/** The database settings openDatabase reads: the `database` section, plus PostgreSQL pool settings that
- *  have defaults until the section carries them (see PostgresOptions). */
-export type DatabaseOptions = DatabaseConfig & PostgresOptions;
+/** The settings openDatabase reads: the `database` section; a key left out takes the section's default. */
+export type DatabaseOptions = Pick<DatabaseConfig, 'url'> & Partial<DatabaseConfig>;
 
-/** Builds (does not connect) the DataSource for `config.url`. Throws ConfigError for unsupported URLs. */
-export function createDataSource(config: DatabaseOptions): DataSource {
+/** The `database` section's defaults, from its schema (the only place they are written). */
+const DATABASE_DEFAULTS: DatabaseConfig = databaseSchema.parse({});
+
+/** Builds (does not connect) the DataSource for `options.url`. Throws ConfigError for unsupported URLs. */
+export function createDataSource(options: DatabaseOptions): DataSource {
+  const config = withDefaults(options);
   if (isPostgresUrl(config.url)) {
     return new DataSource({
       ...postgresDataSourceOptions(config.url, config),
@@ -83,15 +91,30 @@ export async function openDatabase(config: DatabaseOptions): Promise<Database> {
     throw err;
   }
   let closed = false;
+  const closeHooks = new Set<() => Promise<void> | void>();
   return {
     dataSource,
     dialect,
+    onClose(hook) {
+      const entry = () => hook(); // a Set entry of its own, so the same hook added twice is removed once
+      closeHooks.add(entry);
+      return () => { closeHooks.delete(entry); };
+    },
     async close() {
       if (closed) return;
       closed = true;
+      const hooks = [...closeHooks];
+      closeHooks.clear();
+      // A failing hook must not keep the connections open.
+      await Promise.allSettled(hooks.map(async (hook) => hook()));
       await dataSource.destroy();
     },
   };
+}
+
+function withDefaults(options: DatabaseOptions): DatabaseConfig {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as DatabaseOptions;
+  return { ...DATABASE_DEFAULTS, ...given };
 }
 
 /** Hides the password of a database URL for logs and errors (invariant 8). Up to the last `@` of the

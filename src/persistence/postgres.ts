@@ -7,18 +7,15 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
 }
 
-/** Connection settings beyond the URL. TODO(lead): `database.pool_size`, `database.statement_timeout_ms` and
- *  `database.connect_timeout_ms` in src/config/sections.ts; until then these defaults apply. */
+/** Connection settings beyond the URL: the `database` section's PostgreSQL keys (defaults live in its schema). */
 export interface PostgresOptions {
   /** Connections per process. Each executor task holds one for the length of a transaction. */
-  readonly poolSize?: number;
-  /** The server cancels a statement running longer (57014, permanent); 0 turns the limit off. */
-  readonly statementTimeoutMs?: number;
+  readonly poolSize: number;
+  /** The server cancels a statement running longer (57014); 0 turns the limit off. */
+  readonly statementTimeoutMs: number;
   /** Opening a connection gives up after this long. */
-  readonly connectTimeoutMs?: number;
+  readonly connectTimeoutMs: number;
 }
-
-export const POSTGRES_DEFAULTS = { poolSize: 10, statementTimeoutMs: 60_000, connectTimeoutMs: 10_000 } as const;
 
 /**
  * node-postgres returns int8 (bigint) as strings, since not every int8 fits a double. Ours are epoch
@@ -32,8 +29,8 @@ const typesWithNumericInt8: pg.CustomTypesConfig = {
 };
 
 /** TypeORM options for a PostgreSQL URL; the URL itself goes to node-postgres, which reads every libpq form. */
-export function postgresDataSourceOptions(url: string, options: PostgresOptions = {}): DataSourceOptions {
-  const { poolSize, statementTimeoutMs, connectTimeoutMs } = { ...POSTGRES_DEFAULTS, ...withoutUndefined(options) };
+export function postgresDataSourceOptions(url: string, options: PostgresOptions): DataSourceOptions {
+  const { poolSize, statementTimeoutMs, connectTimeoutMs } = options;
   return {
     type: 'postgres',
     driver: pg,
@@ -83,8 +80,4 @@ function hint(code: unknown, text: string): string {
       if (/timeout/i.test(text)) return 'timed out: is the host reachable?';
       return 'connection failed';
   }
-}
-
-function withoutUndefined<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

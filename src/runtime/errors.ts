@@ -86,5 +86,11 @@ export function describeError(err: unknown): string {
       break;
     }
   }
-  return [...new Set(parts)].join(': ');
+  // A translated error usually quotes its cause already ("x failed (57P03): <cause message>"): keep a
+  // cause's message only when the text so far does not contain it.
+  let text = '';
+  for (const part of parts) {
+    if (!text.includes(part)) text = text === '' ? part : `${text}: ${part}`;
+  }
+  return text;
 }

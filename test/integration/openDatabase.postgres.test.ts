@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { toProviderError } from '../../providers/embedded/errors.js';
-import { SqlClient } from '../../providers/embedded/sql/SqlClient.js';
+import { toProviderError } from '../../src/persistence/sql/errors.js';
+import { SqlClient } from '../../src/persistence/sql/SqlClient.js';
 import { openDatabase, type Database, type DatabaseOptions } from '../../src/persistence/dataSource.js';
 import { ProviderError } from '../../src/runtime/errors.js';
 import { useThrowawayPostgres } from './helpers/postgres.js';

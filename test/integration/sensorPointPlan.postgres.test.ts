@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { EmbeddedSensorStore } from '../../providers/embedded/EmbeddedSensorStore.js';
-import { toNumberedPlaceholders } from '../../providers/embedded/sql/placeholders.js';
+import { toNumberedPlaceholders } from '../../src/persistence/sql/placeholders.js';
 import type { Database } from '../../src/persistence/dataSource.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { useThrowawayPostgres } from './helpers/postgres.js';

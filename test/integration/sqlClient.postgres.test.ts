@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { toProviderError } from '../../providers/embedded/errors.js';
-import { SqlClient } from '../../providers/embedded/sql/SqlClient.js';
+import { toProviderError } from '../../src/persistence/sql/errors.js';
+import { SqlClient } from '../../src/persistence/sql/SqlClient.js';
 import type { Database } from '../../src/persistence/dataSource.js';
 import { ProviderError } from '../../src/runtime/errors.js';
 import { truncateAllTables, useThrowawayPostgres } from './helpers/postgres.js';

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { ModelRef } from '../../../src/domain/ModelDescription.js';
 import type { Database } from '../../../src/persistence/dataSource.js';
 import { ProviderError } from '../../../src/runtime/errors.js';
-import { toProviderError } from '../errors.js';
-import { SqlClient, type SqlParam } from '../sql/SqlClient.js';
+import { toProviderError } from '../../../src/persistence/sql/errors.js';
+import { SqlClient, type SqlParam } from '../../../src/persistence/sql/SqlClient.js';
 import { parsePcaParameters, type PcaParameters } from './PcaParameters.js';
 
 /** What `model_revision.parameters` holds: the fitted model plus what it was fitted on. */

@@ -1,5 +1,5 @@
 import type { Database } from '../../../src/persistence/dataSource.js';
-import { inList, SqlClient, valuesList, type Statement } from '../sql/SqlClient.js';
+import { inList, SqlClient, valuesList, type Statement } from '../../../src/persistence/sql/SqlClient.js';
 import type { DemoFault, FaultKind } from './faults.js';
 
 /**

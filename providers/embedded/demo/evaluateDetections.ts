@@ -1,6 +1,6 @@
 import type { TimeRange } from '../../../src/domain/TimeRange.js';
 import type { Database } from '../../../src/persistence/dataSource.js';
-import { SqlClient, type SqlParam } from '../sql/SqlClient.js';
+import { SqlClient, type SqlParam } from '../../../src/persistence/sql/SqlClient.js';
 import { readFaults } from './demoTables.js';
 import { assetOfDemoModel } from './plantLayout.js';
 import { scoreDetections, type DetectionScore } from './scoreDetections.js';

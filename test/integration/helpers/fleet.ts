@@ -33,9 +33,14 @@ export interface Fleet {
 
 export const fleetResolutionMs = MINUTE;
 
-/** Opens the workspace database the way the CLI does (migrations applied). */
-export async function openWorkspaceDatabase(path: string): Promise<Database> {
-  const db = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 15_000, logQueries: false });
+/** A `database.url` for `location`: a SQLite file path, or already a URL (`sqlite:...`, `postgres://...`). */
+export function databaseUrl(location: string): string {
+  return /^(sqlite:|postgres(ql)?:\/\/)/i.test(location) ? location : `sqlite:${location}`;
+}
+
+/** Opens the workspace database (a SQLite file path or a database URL) the way the CLI does (migrations applied). */
+export async function openWorkspaceDatabase(location: string): Promise<Database> {
+  const db = await openDatabase({ url: databaseUrl(location), busyTimeoutMs: 15_000, logQueries: false });
   await runMigrations(db);
   return db;
 }
@@ -45,8 +50,8 @@ export async function openWorkspaceDatabase(path: string): Promise<Database> {
  * resolution (two shared sinusoidal drivers plus deterministic noise, so the tags of a model correlate), and
  * one model per group of tags trained on the first 2 h.
  */
-export async function seedFleet(databasePath: string, spec: FleetSpec): Promise<Fleet> {
-  const db = await openWorkspaceDatabase(databasePath);
+export async function seedFleet(database: string, spec: FleetSpec): Promise<Fleet> {
+  const db = await openWorkspaceDatabase(database);
   try {
     const project = spec.project ?? 'fleet';
     const store = new EmbeddedSensorStore(db, silentLogger);
@@ -79,9 +84,10 @@ export async function seedFleet(databasePath: string, spec: FleetSpec): Promise<
   }
 }
 
-/** Puts messages straight into the database queue, as a second scheduler or a redelivery would. */
-export async function sendTaskMessages(databasePath: string, messages: readonly { id: string; body: string }[]): Promise<number> {
-  const db = await openWorkspaceDatabase(databasePath);
+/** Puts messages straight into the database queue (a SQLite file path or a database URL), as a second
+ *  scheduler or a redelivery would. */
+export async function sendTaskMessages(database: string, messages: readonly { id: string; body: string }[]): Promise<number> {
+  const db = await openWorkspaceDatabase(database);
   try {
     const queue = new DatabaseTaskQueue(db, parseEmbeddedQueueConfig({}, 'task_queue'), silentLogger, { owner: 'test', clock: Date.now });
     return (await queue.send(messages)).sent;
@@ -95,7 +101,7 @@ export function taskMessage(task: PredictionTask): { id: string; body: string } 
 }
 
 /** A small deterministic generator in [0, 1). */
-function lcg(seed: number): () => number {
+export function lcg(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;

@@ -101,3 +101,44 @@ async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promi
 function expectHookRan(): never {
   throw new Error('the throwaway PostgreSQL database is not created yet: use it inside tests or hooks that run after useThrowawayPostgres()');
 }
+
+/**
+ * A read-only view of a PostgreSQL database for assertions and polling beside the processes under test: the
+ * PostgreSQL counterpart of DatabaseReader (helpers/sqlite.ts), so the same SQL (with `?` placeholders) runs
+ * on both. Its own small pool, so it can sit beside a DataSource-less test; counts and other int8 values
+ * come back as numbers, as on SQLite. Survives a server restart: a broken idle connection is dropped by the
+ * pool (the `error` listener keeps it from crashing the test process) and the next query opens a new one.
+ */
+export class PostgresReader {
+  private readonly pool: pg.Pool;
+
+  constructor(url: string) {
+    this.pool = new pg.Pool({
+      connectionString: url, max: 2, connectionTimeoutMillis: 5_000,
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === pg.types.builtins.INT8 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'] },
+    });
+    this.pool.on('error', () => undefined);
+  }
+
+  async all<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+    let n = 0;
+    return (await this.pool.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows as T[];
+  }
+
+  /** The first column of the first row as a number (0 when there is no row). */
+  async count(sql: string, ...params: unknown[]): Promise<number> {
+    const [row] = await this.all<Record<string, unknown>>(sql, ...params);
+    return row === undefined ? 0 : Number(Object.values(row)[0]);
+  }
+
+  /** Windows of the ledger by state. */
+  async windowStates(): Promise<Record<string, number>> {
+    const rows = await this.all<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM prediction_window GROUP BY state');
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}

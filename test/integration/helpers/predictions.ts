@@ -11,26 +11,34 @@ export interface WindowAudit {
   succeeded_runs: number;
 }
 
-/** One statement for every window (a correlated count per window is fine at the test fleets' size). */
-export function auditWindows(db: DatabaseReader): WindowAudit[] {
-  return db.all<WindowAudit>(`
+/** One statement for every window (a correlated count per window is fine at the test fleets' size); plain SQL
+ *  that SQLite and PostgreSQL both run (counts come back as int8 on PostgreSQL: read them with Number()). */
+export const auditWindowsSql = `
     SELECT w.task_id, w.state, w.rows_written,
       (SELECT COUNT(*) FROM prediction p WHERE p.project = w.project AND p.model = w.model AND p.revision = w.revision
         AND p.time_ms >= w.from_ms AND p.time_ms < w.to_ms) AS stored,
       (SELECT COUNT(*) FROM task_run r WHERE r.task_id = w.task_id AND r.status = 'succeeded') AS succeeded_runs
-    FROM prediction_window w ORDER BY w.task_id`);
+    FROM prediction_window w ORDER BY w.task_id`;
+
+export function auditWindows(db: DatabaseReader): WindowAudit[] {
+  return db.all<WindowAudit>(auditWindowsSql);
 }
+
+export const storedTimesSql = 'SELECT project, model, revision, time_ms FROM prediction ORDER BY project, model, revision, time_ms';
 
 /** Stored prediction timestamps, ascending, by `project/model@revision`. */
 export function storedTimes(db: DatabaseReader): Map<string, number[]> {
+  return groupStoredTimes(db.all(storedTimesSql));
+}
+
+/** The rows of `storedTimesSql` grouped by `project/model@revision`. */
+export function groupStoredTimes(rows: readonly { project: string; model: string; revision: string; time_ms: number }[]): Map<string, number[]> {
   const times = new Map<string, number[]>();
-  const rows = db.all<{ project: string; model: string; revision: string; time_ms: number }>(
-    'SELECT project, model, revision, time_ms FROM prediction ORDER BY project, model, revision, time_ms');
   for (const row of rows) {
     const key = modelKey({ project: row.project, name: row.model, revision: row.revision });
     let list = times.get(key);
     if (!list) times.set(key, list = []);
-    list.push(row.time_ms);
+    list.push(Number(row.time_ms));
   }
   return times;
 }

@@ -157,4 +157,20 @@ describe('DatabaseTaskQueue', () => {
     expect(await queue.receive({ maxMessages: 0, waitMs: 5_000 })).to.deep.equal([]);
     expect((await queue.depth()).ready).to.equal(1);
   });
+
+  it('leases ties in visibility in the order they were sent', async () => {
+    await send('c', 'a', 'b');
+    await send('0');
+    const leased: string[] = [];
+    for (let i = 0; i < 4; i++) leased.push(...(await receive(1)).map((m) => m.id));
+    expect(leased).to.deep.equal(['c', 'a', 'b', '0']);
+  });
+
+  it('closes as often as asked, and keeps receiving by polling after (SQLite has nothing to close)', async () => {
+    await queue.close();
+    await queue.close();
+    const waiting = queue.receive({ maxMessages: 1, waitMs: 2_000 });
+    await send('m1');
+    expect((await waiting).map((m) => m.id)).to.deep.equal(['m1']);
+  });
 });

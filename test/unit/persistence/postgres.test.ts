@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { databaseSchema } from '../../../src/config/sections.js';
 import { createDataSource, maskUrl } from '../../../src/persistence/dataSource.js';
-import { connectionError, isPostgresUrl, POSTGRES_DEFAULTS } from '../../../src/persistence/postgres.js';
+import { connectionError, isPostgresUrl } from '../../../src/persistence/postgres.js';
 import { ConfigError, describeError } from '../../../src/runtime/errors.js';
 
 const masked = 'postgres://latigo:***@db:5432/latigo';
@@ -24,12 +25,22 @@ describe('maskUrl', () => {
 });
 
 describe('createDataSource for PostgreSQL', () => {
+  type PoolOptions = { type: string; poolSize: number; extra: Record<string, unknown>; connectTimeoutMS: number };
+
   it('accepts both URL schemes and configures the pool', () => {
     expect(isPostgresUrl('postgres://db/x') && isPostgresUrl('postgresql://db/x') && isPostgresUrl('POSTGRES://db/x')).to.equal(true);
-    const options = createDataSource({ url: 'postgresql://u:p@db/x', busyTimeoutMs: 1, logQueries: false, poolSize: 3 }).options as
-      { type: string; poolSize: number; extra: Record<string, unknown>; connectTimeoutMS: number };
-    expect(options).to.include({ type: 'postgres', poolSize: 3, connectTimeoutMS: POSTGRES_DEFAULTS.connectTimeoutMs });
-    expect(options.extra).to.include({ connectionString: 'postgresql://u:p@db/x', statement_timeout: POSTGRES_DEFAULTS.statementTimeoutMs });
+    const options = createDataSource({ url: 'postgresql://u:p@db/x', poolSize: 3, statementTimeoutMs: 5_000, connectTimeoutMs: 2_000 })
+      .options as PoolOptions;
+    expect(options).to.include({ type: 'postgres', poolSize: 3, connectTimeoutMS: 2_000 });
+    expect(options.extra).to.include({ connectionString: 'postgresql://u:p@db/x', statement_timeout: 5_000 });
+  });
+
+  it('takes the database section defaults for the keys left out', () => {
+    const options = createDataSource({ url: 'postgres://db/x' }).options as PoolOptions;
+    const defaults = databaseSchema.parse({ url: 'postgres://db/x' });
+    expect(defaults).to.include({ poolSize: 10, statementTimeoutMs: 60_000, connectTimeoutMs: 10_000 });
+    expect(options).to.include({ poolSize: defaults.poolSize, connectTimeoutMS: defaults.connectTimeoutMs });
+    expect(options.extra).to.include({ statement_timeout: defaults.statementTimeoutMs });
   });
 
   it('parses int8 as a number and leaves other types to node-postgres', () => {

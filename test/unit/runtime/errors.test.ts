@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { listAllModels } from '../../../src/scheduler/listModels.js';
-import { abortError, classifyError, isAbortError, ProviderError, throwIfAborted } from '../../../src/runtime/errors.js';
+import { abortError, classifyError, describeError, isAbortError, ProviderError, throwIfAborted } from '../../../src/runtime/errors.js';
 import { silentLogger } from '../../../src/runtime/logger.js';
 import { InMemoryModelCatalog } from '../../fakes/InMemoryModelCatalog.js';
 
@@ -34,5 +34,14 @@ describe('error classification', () => {
     const catalog = new InMemoryModelCatalog([{ project: 'p', name: 'm', revision: 'r1' }]);
     catalog.failListing(timeoutError());
     expect(await listAllModels(catalog, silentLogger)).to.deep.equal({ models: [], failures: 1 });
+  });
+});
+
+describe('describeError', () => {
+  it('keeps each message of the cause chain once, also when a message quotes its cause', () => {
+    const driver = new Error('the database system is shutting down');
+    const translated = new ProviderError(`embedded-queue.receive failed (57P03): ${driver.message}`, { retryable: true, cause: driver });
+    expect(describeError(translated)).to.equal('embedded-queue.receive failed (57P03): the database system is shutting down');
+    expect(describeError(new Error('outer', { cause: new Error('inner') }))).to.equal('outer: inner');
   });
 });

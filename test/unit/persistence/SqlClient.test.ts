@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { SqlClient, valuesList } from '../../../providers/embedded/sql/SqlClient.js';
-import { openTempDatabase, type TempDatabase } from './tempDatabase.js';
+import { SqlClient, valuesList } from '../../../src/persistence/sql/SqlClient.js';
+import { openTempDatabase, type TempDatabase } from '../embedded/tempDatabase.js';
 
 describe('SqlClient', () => {
   let temp: TempDatabase;

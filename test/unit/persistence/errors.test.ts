@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { QueryFailedError } from 'typeorm';
-import { toProviderError } from '../../../providers/embedded/errors.js';
-import { SqlClient } from '../../../providers/embedded/sql/SqlClient.js';
+import { toProviderError } from '../../../src/persistence/sql/errors.js';
+import { SqlClient } from '../../../src/persistence/sql/SqlClient.js';
 import { openDatabase } from '../../../src/persistence/dataSource.js';
 import { isAbortError, NotFoundError, ProviderError, throwIfAborted } from '../../../src/runtime/errors.js';
-import { openTempDatabase, type TempDatabase } from './tempDatabase.js';
+import { openTempDatabase, type TempDatabase } from '../embedded/tempDatabase.js';
 
 function sqliteError(code: string): Error {
   return Object.assign(new Error(`${code}: something`), { code });
@@ -111,5 +111,20 @@ describe('embedded throwIfAborted', () => {
   it('does nothing for a signal that has not fired or no signal', () => {
     expect(() => throwIfAborted(new AbortController().signal)).to.not.throw();
     expect(() => throwIfAborted(undefined)).to.not.throw();
+  });
+});
+
+describe('SqlClient with an operation name', () => {
+  it('translates driver errors into ProviderErrors named after the operation', async () => {
+    const temp = await openTempDatabase();
+    try {
+      const err = await new SqlClient(temp.db, 'ledger').query('SELECT * FROM no_such_table', [])
+        .then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(ProviderError);
+      expect(err).to.include({ retryable: false });
+      expect((err as Error).message).to.match(/^ledger failed \(SQLITE_ERROR\): no such table/);
+    } finally {
+      await temp.cleanup();
+    }
   });
 });

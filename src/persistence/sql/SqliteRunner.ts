@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Database } from '../../../src/persistence/dataSource.js';
-import { ProviderError } from '../../../src/runtime/errors.js';
+import type { Database } from '../dataSource.js';
+import { ProviderError } from '../../runtime/errors.js';
 import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
 
 /**

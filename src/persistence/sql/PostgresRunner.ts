@@ -1,5 +1,5 @@
 import type { PoolClient, QueryArrayConfig, QueryConfig, QueryResult } from 'pg';
-import type { Database } from '../../../src/persistence/dataSource.js';
+import type { Database } from '../dataSource.js';
 import { toNumberedPlaceholders } from './placeholders.js';
 import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
 

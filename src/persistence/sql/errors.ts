@@ -1,7 +1,7 @@
-import { InsufficientDataError, InvalidDataError, isAbortError, NotFoundError, ProviderError } from '../../src/runtime/errors.js';
+import { InsufficientDataError, InvalidDataError, isAbortError, NotFoundError, ProviderError } from '../../runtime/errors.js';
 
 /**
- * Translates a database error of an embedded provider into the error family of ARCHITECTURE invariant 6.
+ * Translates a database error (embedded providers, the ledger) into the error family of ARCHITECTURE invariant 6.
  * The only code that reads SQLite and PostgreSQL error codes. Retryable: lock contention on SQLite (another
  * process holds the write lock longer than the busy timeout); on PostgreSQL serialization failures,
  * deadlocks, lock and statement timeouts, a server shutting down or restarting, too many connections and

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { toNumberedPlaceholders } from '../../../providers/embedded/sql/placeholders.js';
+import { toNumberedPlaceholders } from '../../../src/persistence/sql/placeholders.js';
 
 describe('toNumberedPlaceholders', () => {
   it('numbers each ? in order', () => {

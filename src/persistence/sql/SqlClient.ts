@@ -1,6 +1,7 @@
-import type { Database } from '../../../src/persistence/dataSource.js';
+import type { Database } from '../dataSource.js';
 import { PostgresRunner } from './PostgresRunner.js';
 import { SqliteRunner } from './SqliteRunner.js';
+import { toProviderError } from './errors.js';
 import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
 
 export type { SqlParam, Statement, StatementResult } from './SqlRunner.js';
@@ -42,27 +43,36 @@ export function inList(count: number): string {
 export class SqlClient {
   private readonly runner: SqlRunner;
 
-  constructor(db: Database) {
+  /**
+   * With `operation` (e.g. 'ledger'), driver errors are translated into ProviderErrors named after it
+   * (retryable for lock contention and lost connections); without, callers translate them themselves.
+   */
+  constructor(db: Database, private readonly operation?: string) {
     this.runner = db.dialect === 'postgres' ? new PostgresRunner(db) : new SqliteRunner(db);
   }
 
   /** Rows of one statement (a SELECT, or a write with RETURNING). */
   query<R>(sql: string, params: readonly SqlParam[]): Promise<R[]> {
-    return this.runner.query<R>(sql, params);
+    return this.translated(this.runner.query<R>(sql, params));
   }
 
   /** Rows of one statement as arrays of column values in SELECT order: no object per row, for hot reads. */
   queryArrays(sql: string, params: readonly SqlParam[]): Promise<unknown[][]> {
-    return this.runner.queryArrays(sql, params);
+    return this.translated(this.runner.queryArrays(sql, params));
   }
 
   /** Runs one write; resolves with the number of rows it changed. */
   run(sql: string, params: readonly SqlParam[]): Promise<number> {
-    return this.runner.run(sql, params);
+    return this.translated(this.runner.run(sql, params));
   }
 
   /** Runs `statements` in one transaction, in order: all take effect or none does. */
   transaction(statements: readonly Statement[]): Promise<StatementResult[]> {
-    return this.runner.transaction(statements);
+    return this.translated(this.runner.transaction(statements));
+  }
+
+  private translated<T>(result: Promise<T>): Promise<T> {
+    const operation = this.operation;
+    return operation === undefined ? result : result.catch((err: unknown) => { throw toProviderError(err, operation); });
   }
 }
