@@ -3,11 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cycleEmbedded } from './cycleEmbedded.js';
+import { cyclePostgres } from './cyclePostgres.js';
+import { queuePostgres } from './queuePostgres.js';
 import { reportMeta } from './report.js';
+import type { Suite } from './suite.js';
 
-/** `npm run bench -- [suite ...] [--scale 0.1] [--keep]`: see ../README.md, Benchmarks. */
-const suites: Record<string, (dir: string, scale: number) => Promise<void>> = {
+/** `npm run bench -- [suite ...] [--scale 0.1] [--keep]`: see ../README.md, Benchmarks. The PostgreSQL
+ *  suites use the server at LATIGO_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres). */
+const suites: Record<string, Suite> = {
   'cycle-embedded': cycleEmbedded,
+  'queue-postgres': queuePostgres,
+  'cycle-postgres': cyclePostgres,
 };
 
 const { values, positionals } = parseArgs({
@@ -28,7 +34,7 @@ reportMeta();
 for (const name of names) {
   const dir = mkdtempSync(join(tmpdir(), `latigo-bench-${name}-`));
   try {
-    await suites[name]!(dir, scale);
+    await suites[name]!(dir, scale, { keep: values.keep });
   } finally {
     if (values.keep) process.stderr.write(`kept ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
