@@ -4,79 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcaModelExecutionProvider, type PcaModelExecutionOptions } from '../../providers/embedded/anomaly/PcaModelExecutionProvider.js';
 import { parseEmbeddedPredictorConfig } from '../../providers/embedded/config.js';
-import type { CallOptions } from '../../src/contracts/CallOptions.js';
 import type { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
-import type { ModelDescription } from '../../src/domain/ModelDescription.js';
-import { bucketStarts, emptyQualityCounts, type SensorFrame } from '../../src/domain/SensorFrame.js';
-import type { SensorTag } from '../../src/domain/SensorTag.js';
-import { formatRange, type TimeRange } from '../../src/domain/TimeRange.js';
+import type { TimeRange } from '../../src/domain/TimeRange.js';
 import { openDatabase, type Database } from '../../src/persistence/dataSource.js';
 import { runMigrations } from '../../src/persistence/migrate.js';
 import { InsufficientDataError, InvalidDataError, isAbortError, ProviderError } from '../../src/runtime/errors.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { describeModelExecutionContract } from './ModelExecutionContract.js';
 
-/*
- * A four-tag asset driven by two hidden factors (load with a one-hour cycle, ambient with a slower one)
- * plus deterministic noise: correlated like a real plant, so PCA finds structure, and reproducible.
- */
-const RESOLUTION_MS = 10_000;
-const START_MS = Date.UTC(2026, 0, 1);
-const TAGS: SensorTag[] = ['flow', 'pressure "out"', 'temperature', 'vibration'].map((kind) => ({ name: `compressor 1 ${kind}`, asset: 'compressor 1' }));
-const TRAINING: TimeRange = { fromMs: START_MS, toMs: START_MS + 2_000 * RESOLUTION_MS };
-
-function plantValue(tag: number, timeMs: number): number {
-  const load = Math.sin((2 * Math.PI * timeMs) / 3_600_000);
-  const ambient = Math.cos((2 * Math.PI * timeMs) / 9_700_000);
-  const noise = (scale: number) => scale * (hashUnit(timeMs, tag) + hashUnit(timeMs, tag + 17) - 1);
-  switch (tag) {
-    case 0: return 100 + 10 * load + noise(0.5);
-    case 1: return 50 + 4 * load + 2 * ambient + noise(0.3);
-    case 2: return 70 + 5 * ambient + noise(0.3);
-    default: return 1 + 0.2 * load + noise(0.02);
-  }
-}
-
-/** A uniform number in [0, 1) from (time, tag): deterministic noise without a shared generator state. */
-function hashUnit(timeMs: number, tag: number): number {
-  let h = Math.imul((timeMs / RESOLUTION_MS) | 0, 0x9e3779b1) ^ Math.imul(tag + 1, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return ((h ^ (h >>> 16)) >>> 0) / 4_294_967_296;
-}
-
-type Alteration = (tag: number, timeMs: number, value: number) => number;
-
-function plantFrame(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, alter?: Alteration): SensorFrame {
-  const timestamps = bucketStarts(range, resolutionMs);
-  const columns = tags.map((tag) => {
-    const index = TAGS.findIndex((known) => known.name === tag.name);
-    return Float64Array.from(timestamps, (t) => {
-      const value = index < 0 ? Number.NaN : plantValue(index, t);
-      return alter ? alter(index, t, value) : value;
-    });
-  });
-  return { range, resolutionMs, tags, timestamps, columns, quality: emptyQualityCounts() };
-}
-
-/** The sensor data the provider trains on: generated, counting its reads. */
-class GeneratedSensorData implements SensorDataProvider {
-  reads = 0;
-  constructor(private readonly alter?: Alteration) {}
-  rangeSpecifier(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number): string {
-    return `generated ${tags.length} tags ${formatRange(range)} every ${resolutionMs} ms`;
-  }
-  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options?: CallOptions): Promise<SensorFrame> {
-    options?.signal?.throwIfAborted();
-    this.reads++;
-    return plantFrame(tags, range, resolutionMs, this.alter);
-  }
-}
-
-const MODEL: ModelDescription = {
-  project: 'demo', name: 'compressor 1', revision: 'r1', inputTags: TAGS, targetTags: TAGS,
-  resolutionMs: RESOLUTION_MS, trainingRange: TRAINING,
-};
+import { GeneratedSensorData, MODEL, plantFrame, plantValue, RESOLUTION_MS, TAGS, TRAINING } from '../fixtures/compressorPlant.js';
 
 interface Setup { dir: string; db: Database }
 
