@@ -12,7 +12,6 @@ import { GeneratedSensorData, MODEL, plantFrame, RESOLUTION_MS, TAGS } from '../
 import { describeEmbeddedProviderContracts, type FreshDatabase } from '../fixtures/embeddedSubjects.js';
 import { truncateAllTables, useThrowawayPostgres } from '../integration/helpers/postgres.js';
 import { describeModelExecutionContract } from './ModelExecutionContract.js';
-import { describeTaskQueueContract } from './TaskQueueContract.js';
 
 // The embedded providers' suites of embedded.test.ts and embeddedModelExecution.test.ts, on PostgreSQL:
 // one throwaway database per run (see helpers/postgres.ts), migrated once; each test opens its own
@@ -30,19 +29,6 @@ describe('embedded providers on PostgreSQL', () => {
     }
     return { db, cleanup: () => db.close() };
   };
-
-  describeTaskQueueContract('embedded DatabaseTaskQueue on PostgreSQL', async () => {
-    const { db, cleanup } = await openFresh();
-    const config = parseEmbeddedQueueConfig(
-      { visibility_timeout: '60s', max_attempts: 3, retry_backoff: '5s', max_retry_backoff: '1m', poll_interval: 10 }, 'task_queue');
-    let now = Date.UTC(2026, 0, 1);
-    const queue = new DatabaseTaskQueue(db, config, silentLogger, { owner: 'contract-test', clock: () => now });
-    return {
-      queue, cleanup,
-      settings: { visibilityTimeoutMs: config.visibilityTimeoutMs, maxAttempts: config.maxAttempts, maxRetryBackoffMs: config.maxRetryBackoffMs },
-      advanceClock: (ms: number) => { now += ms; },
-    };
-  });
 
   describeEmbeddedProviderContracts('PostgreSQL', openFresh);
 
