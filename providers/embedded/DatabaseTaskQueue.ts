@@ -10,6 +10,7 @@ import type { Logger } from '../../src/runtime/logger.js';
 import type { EmbeddedQueueConfig } from './config.js';
 import { throwIfAborted } from '../../src/runtime/errors.js';
 import { toProviderError } from '../../src/persistence/sql/errors.js';
+import { AckCoalescer } from './AckCoalescer.js';
 import { PostgresQueueListener, TASKS_CHANNEL, type QueueListenerOptions } from './PostgresQueueListener.js';
 import { rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from '../../src/persistence/sql/SqlClient.js';
 
@@ -70,7 +71,6 @@ const sql = {
   lease: { sqlite: leaseSql('sqlite'), postgres: leaseSql('postgres') } satisfies Record<Dialect, string>,
   // A read: idle pollers check with it instead of taking the write lock every poll interval.
   anyReady: 'SELECT 1 AS ready FROM queue_message WHERE dead_at IS NULL AND visible_at <= ? LIMIT 1',
-  ack: 'DELETE FROM queue_message WHERE id = ? AND lease_token = ?',
   // The row's own attempt count decides between retry and dead, so a forged `attempt` cannot keep a message alive.
   // The casts type the parameters for PostgreSQL, which cannot infer them from `THEN ? ELSE NULL`.
   nack: 'UPDATE queue_message SET ' +
@@ -106,6 +106,8 @@ export class DatabaseTaskQueue implements TaskQueue {
   private readonly owner: string;
   private readonly clock: Clock;
   private readonly random: () => number;
+  /** Acks go out together (see AckCoalescer). */
+  private readonly acks: AckCoalescer;
   /** PostgreSQL only. */
   private readonly listener: PostgresQueueListener | undefined;
 
@@ -115,6 +117,7 @@ export class DatabaseTaskQueue implements TaskQueue {
     this.owner = options.owner;
     this.clock = options.clock;
     this.random = options.random ?? Math.random;
+    this.acks = new AckCoalescer(this.sql);
     this.listener = db.dialect === 'postgres' ? new PostgresQueueListener(db, log, options.listener) : undefined;
   }
 
@@ -180,8 +183,8 @@ export class DatabaseTaskQueue implements TaskQueue {
   async ack(message: ReceivedMessage, options?: CallOptions): Promise<SettleResult> {
     throwIfAborted(options?.signal);
     try {
-      const changes = await this.sql.run(sql.ack, [message.id, message.leaseToken]);
-      return changes > 0 ? { settled: true } : { settled: false, reason: 'lease_lost' };
+      const deleted = await this.acks.ack(message.id, message.leaseToken);
+      return deleted ? { settled: true } : { settled: false, reason: 'lease_lost' };
     } catch (err) {
       throw toProviderError(err, 'embedded-queue.ack');
     }

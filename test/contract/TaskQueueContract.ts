@@ -108,6 +108,22 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
       expect(await current().queue.ack(fresh)).to.deep.equal({ settled: true });
     });
 
+    it('answers acks made side by side each for its own delivery: current, stale and repeated', async () => {
+      await current().queue.send(['a', 'b', 'c'].map(message));
+      const stale = await receiveOne();
+      await current().advanceClock(current().settings.visibilityTimeoutMs);
+      const fresh = await receiveNow(3);
+      expect(fresh.map((m) => m.id).sort()).to.deep.equal(['a', 'b', 'c']);
+      const [again, other1, other2] = [fresh.find((m) => m.id === stale.id)!, ...fresh.filter((m) => m.id !== stale.id)];
+      const { queue } = current();
+      const results = await Promise.all([queue.ack(stale), queue.ack(again), queue.ack(other1!), queue.ack(other1!), queue.ack(other2!)]);
+      expect(results).to.deep.equal([
+        { settled: false, reason: 'lease_lost' }, { settled: true }, { settled: true }, { settled: false, reason: 'lease_lost' }, { settled: true },
+      ]);
+      await current().advanceClock(current().settings.visibilityTimeoutMs + current().settings.maxRetryBackoffMs);
+      expect(await receiveNow()).to.deep.equal([]);
+    });
+
     it('never delivers an acked message again', async () => {
       await current().queue.send([message('m1')]);
       await current().queue.ack(await receiveOne());
