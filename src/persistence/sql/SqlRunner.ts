@@ -1,4 +1,8 @@
-export type SqlParam = string | number | bigint | boolean | null | undefined;
+export type SqlScalar = string | number | bigint | boolean | null | undefined;
+/** PostgreSQL only: bound as one array value (e.g. `unnest(?::bigint[])`), so a thousand rows cost five
+ *  parameters instead of five thousand and the statement text stays the same for any row count. */
+export type SqlArray = readonly (string | number | boolean | null)[];
+export type SqlParam = SqlScalar | SqlArray;
 
 export interface Statement {
   readonly sql: string;

@@ -84,6 +84,7 @@ function bindable(params: readonly SqlParam[]): unknown[] {
   const out = new Array<unknown>(params.length);
   for (let i = 0; i < params.length; i++) {
     const p = params[i];
+    if (Array.isArray(p)) throw new TypeError(`parameter ${i + 1} is an array: array parameters are for PostgreSQL statements only`);
     out[i] = p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p;
   }
   return out;
