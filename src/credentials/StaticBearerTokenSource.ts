@@ -1,0 +1,13 @@
+import type { CallOptions } from '../contracts/CallOptions.js';
+import { throwIfAborted } from '../runtime/errors.js';
+import type { BearerTokenSource } from './BearerTokenSource.js';
+
+/** A fixed token (development, mock APIs). Nothing to refresh: after a 401 the same token is offered again. */
+export class StaticBearerTokenSource implements BearerTokenSource {
+  constructor(private readonly value: string) {}
+  async token(options?: CallOptions): Promise<string> {
+    throwIfAborted(options?.signal);
+    return this.value;
+  }
+  invalidate(): void {}
+}
