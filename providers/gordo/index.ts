@@ -1,0 +1,2 @@
+export { gordoModelInfo, gordoPredictor } from './module.js';
+export type { GordoModelInfoConfig, GordoPredictorConfig, GordoConnectionConfig } from './config.js';

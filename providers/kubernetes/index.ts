@@ -1,0 +1,2 @@
+export { kubernetesModelInfo } from './module.js';
+export type { KubernetesModelInfoConfig } from './config.js';
