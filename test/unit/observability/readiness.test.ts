@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { evaluateReadiness, queueCheck } from '../../../src/observability/readiness.js';
+import { ProviderError } from '../../../src/runtime/errors.js';
+
+describe('evaluateReadiness', () => {
+  it('is ready when every check passes', async () => {
+    const report = await evaluateReadiness([{ name: 'database', check: async () => {} }], { timeoutMs: 1_000 });
+    expect(report).to.deep.equal({ ready: true, checks: { database: 'ok' } });
+  });
+
+  it('names the failing check and why, without a stack trace', async () => {
+    const report = await evaluateReadiness([
+      { name: 'database', check: async () => {} },
+      { name: 'queue', check: async () => { throw new ProviderError('queue.depth failed: connection refused', { retryable: true }); } },
+    ], { timeoutMs: 1_000 });
+    expect(report).to.deep.equal({ ready: false, checks: { database: 'ok', queue: 'failed: queue.depth failed: connection refused' } });
+  });
+
+  it('reports a check that does not answer within the timeout', async () => {
+    const report = await evaluateReadiness([{ name: 'database', check: () => new Promise(() => {}) }], { timeoutMs: 20 });
+    expect(report).to.deep.equal({ ready: false, checks: { database: 'no answer within 20 ms' } });
+  });
+
+  it('is not ready once the process is stopping', async () => {
+    const stopping = new AbortController();
+    stopping.abort();
+    const report = await evaluateReadiness([], { timeoutMs: 1_000, stopping: stopping.signal });
+    expect(report).to.deep.equal({ ready: false, checks: { process: 'stopping' } });
+  });
+});
+
+describe('queueCheck', () => {
+  it('uses the queue\'s own probe() first, then depth()', async () => {
+    const calls: string[] = [];
+    await queueCheck({ probe: async () => { calls.push('probe'); }, depth: async () => { calls.push('depth'); } }).check();
+    await queueCheck({ depth: async () => { calls.push('depth'); } }).check();
+    expect(calls).to.deep.equal(['probe', 'depth']);
+  });
+
+  it('reports a queue that offers neither as not checked, and ready', async () => {
+    const report = await evaluateReadiness([queueCheck({})], { timeoutMs: 1_000 });
+    expect(report).to.deep.equal({ ready: true, checks: { queue: 'not checked' } });
+  });
+});
