@@ -1,0 +1,52 @@
+import {
+  EventHubConsumerClient, EventHubProducerClient, RetryMode, type CheckpointStore, type EventHubClientOptions,
+} from '@azure/event-hubs';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { EventHubQueueConfig } from './config.js';
+
+/** The SDK's client options from our configuration: retries, identifier (owner id) and load balancing. */
+function clientOptions(config: EventHubQueueConfig, identifier: string): EventHubClientOptions {
+  return {
+    identifier,
+    retryOptions: {
+      maxRetries: config.retry.maxRetries,
+      mode: config.retry.mode === 'fixed' ? RetryMode.Fixed : RetryMode.Exponential,
+      retryDelayInMs: config.retry.delayMs,
+      maxRetryDelayInMs: config.retry.maxDelayMs,
+      timeoutInMs: config.retry.timeoutMs,
+    },
+  };
+}
+
+/** Builds the producer the scheduler sends with. Connects lazily (on first use). */
+export function createProducer(config: EventHubQueueConfig, identifier: string): EventHubProducerClient {
+  const options = clientOptions(config, identifier);
+  const { connection } = config;
+  return connection.kind === 'connection_string'
+    ? new EventHubProducerClient(connection.connectionString, config.eventHubName, options)
+    : new EventHubProducerClient(connection.fullyQualifiedNamespace, config.eventHubName, new DefaultAzureCredential(), options);
+}
+
+/** Builds a load-balancing consumer whose ownership and checkpoints live in `store`. */
+export function createConsumer(config: EventHubQueueConfig, identifier: string, store: CheckpointStore): EventHubConsumerClient {
+  const options = {
+    ...clientOptions(config, identifier),
+    loadBalancingOptions: {
+      strategy: config.loadBalancing.strategy,
+      updateIntervalInMs: config.loadBalancing.updateIntervalMs,
+      partitionOwnershipExpirationIntervalInMs: config.loadBalancing.ownershipExpirationMs,
+    },
+  };
+  const { connection } = config;
+  return connection.kind === 'connection_string'
+    ? new EventHubConsumerClient(config.consumerGroup, connection.connectionString, config.eventHubName, store, options)
+    : new EventHubConsumerClient(config.consumerGroup, connection.fullyQualifiedNamespace, config.eventHubName, new DefaultAzureCredential(), store, options);
+}
+
+/** Where the configuration points, without secrets: `<namespace>/<hub>`. */
+export function describeTarget(config: EventHubQueueConfig): string {
+  const { connection } = config;
+  const namespace = connection.kind === 'credential' ? connection.fullyQualifiedNamespace
+    : /Endpoint\s*=\s*sb:\/\/([^/;]+)/i.exec(connection.connectionString)?.[1] ?? '(endpoint)';
+  return `${namespace}/${config.eventHubName}`;
+}
