@@ -12,11 +12,19 @@
  * (SqlClient: the one SQL path on SQLite and PostgreSQL, shared by the core's window ledger and the
  * providers that keep their data in the service's own database).
  */
-const PROVIDER_SURFACE = '^src/(contracts|domain|runtime)/|^src/config/schema\\.ts$|^src/persistence/dataSource\\.ts$|^src/persistence/sql/';
+const PROVIDER_SURFACE = '^src/(contracts|domain|runtime|credentials)/|^src/config/schema\\.ts$|^src/persistence/dataSource\\.ts$|^src/persistence/sql/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    {
+      name: 'providers-load-lazily',
+      severity: 'error',
+      comment: 'src/ imports the backends other than the embedded defaults only with import(): every process would otherwise load '
+        + 'every client library (together ~120 MB of RSS) whatever its configuration names. See src/composition/registry.ts.',
+      from: { path: '^src/' },
+      to: { path: '^providers/', pathNot: '^providers/embedded/', dynamic: false, dependencyTypesNot: ['type-only'] },
+    },
     {
       name: 'domain-is-the-root',
       severity: 'error',
@@ -44,6 +52,13 @@ module.exports = {
       comment: 'src/config turns YAML and the environment into typed options; it knows contracts (ProviderModule) and runtime, not the parts it configures.',
       from: { path: '^src/config/' },
       to: { path: '^(src|providers|migrations)/', pathNot: '^src/(config|contracts|runtime)/' },
+    },
+    {
+      name: 'credentials-import-only-core',
+      severity: 'error',
+      comment: 'src/credentials (bearer tokens shared by HTTP providers) imports only contracts, runtime and the config parsing helpers.',
+      from: { path: '^src/credentials/' },
+      to: { path: '^(src|providers|migrations)/', pathNot: '^src/(credentials|contracts|runtime)/|^src/config/schema\\.ts$' },
     },
     {
       name: 'providers-import-only-the-library-surface',
@@ -98,6 +113,13 @@ module.exports = {
       comment: 'The scheduler and the executor may use src/config/sections.ts for its types only (import type), not its schemas.',
       from: { path: '^src/(scheduler|executor)/' },
       to: { path: '^src/config/sections\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'observability-imports-only-core',
+      severity: 'error',
+      comment: 'src/observability (metrics, the health/readiness/metrics HTTP endpoint) knows runtime and, as types only, the executor\'s and scheduler\'s observer interfaces; the CLI wires it to the rest.',
+      from: { path: '^src/observability/' },
+      to: { path: '^(src|providers|migrations)/', pathNot: '^src/(observability|runtime)/|^src/executor/ExecutorObserver\\.ts$|^src/scheduler/(SchedulerObserver|Scheduler)\\.ts$' },
     },
     {
       name: 'not-to-unresolvable',

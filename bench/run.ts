@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cycleEmbedded } from './cycleEmbedded.js';
 import { cyclePostgres } from './cyclePostgres.js';
+import { dataApi } from './dataApi.js';
+import { gordo } from './gordo.js';
+import { influx } from './influx.js';
+import { queueEventhub } from './queueEventhub.js';
 import { queuePostgres } from './queuePostgres.js';
 import { reportMeta } from './report.js';
 import type { Suite } from './suite.js';
@@ -13,7 +17,11 @@ import type { Suite } from './suite.js';
 const suites: Record<string, Suite> = {
   'cycle-embedded': cycleEmbedded,
   'queue-postgres': queuePostgres,
+  'queue-eventhub': queueEventhub,
   'cycle-postgres': cyclePostgres,
+  influx,
+  gordo,
+  'data-api': dataApi,
 };
 
 const { values, positionals } = parseArgs({

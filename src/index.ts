@@ -12,3 +12,4 @@ export type { LogFields } from './runtime/logger.js';
 export { Clock, ProcessName } from './runtime/clock.js';
 export { Database } from './persistence/dataSource.js';
 export { parseWith, duration, positiveDuration, instant } from './config/schema.js';
+export * from './credentials/index.js';

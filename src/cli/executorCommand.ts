@@ -3,6 +3,7 @@ import { ExecutorToken } from '../composition/container.js';
 import type { Executor } from '../executor/Executor.js';
 import { warnIfHeapLimitNotApplied } from './heapLimit.js';
 import { runCommand, type GlobalOptions } from './runCommand.js';
+import { serveObservability } from './serveObservability.js';
 
 /** `latigo executor`: consumes prediction tasks until SIGINT/SIGTERM, then drains and exits 0. */
 export function executorCommand(): Command {
@@ -13,10 +14,18 @@ export function executorCommand(): Command {
       .default(`executor-${process.pid}`, 'executor-<pid>'))
     .action(async (options: { name: string }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      await runCommand(globals, { processName: options.name, logTo: 'stdout', stoppable: true }, async ({ container, config, log, stopSignal: signal }) => {
+      await runCommand(globals, { processName: options.name, logTo: 'stdout', stoppable: true }, async (context) => {
+        const { config, log, stopSignal: signal } = context;
         warnIfHeapLimitNotApplied(config.executor, log);
-        const executor = await container('executor').getAsync<Executor>(ExecutorToken);
-        await executor.run(signal);
+        await context.checkCredentials('executor');
+        const root = context.container('executor');
+        const executor = await root.getAsync<Executor>(ExecutorToken);
+        const endpoint = await serveObservability(context, root);
+        try {
+          await executor.run(signal);
+        } finally {
+          await endpoint.close();
+        }
       });
     });
 }

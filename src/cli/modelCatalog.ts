@@ -11,6 +11,24 @@ export async function listAllModels(models: ModelInformationProvider, signal?: A
   return all;
 }
 
+/**
+ * Every model with its build phase where the catalogue reports phases (`listModelPhases`), models not ready
+ * included (`ready: false`); other catalogues list their ready models without a phase.
+ */
+export async function listModelPhases(models: ModelInformationProvider, signal?: AbortSignal): Promise<(ModelSummary & { phase?: string; reason?: string; ready: boolean })[]> {
+  const all: (ModelSummary & { phase?: string; reason?: string; ready: boolean })[] = [];
+  for (const project of await models.listProjects({ signal })) {
+    const listed = await models.listModels(project, { signal });
+    if (models.listModelPhases === undefined) {
+      all.push(...listed.map((m) => ({ ...m, ready: true })));
+      continue;
+    }
+    const ready = new Set(listed.map((m) => `${m.name}\u0000${m.revision}`));
+    for (const m of await models.listModelPhases(project, { signal })) all.push({ ...m, ready: ready.has(`${m.name}\u0000${m.revision}`) });
+  }
+  return all;
+}
+
 /** `--model` filters name a model as `project/name` or by its bare name. */
 export function selectModels(all: readonly ModelSummary[], filters: readonly string[] | undefined): ModelSummary[] {
   if (filters === undefined || filters.length === 0) return [...all];

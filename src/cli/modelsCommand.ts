@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ModelExecutionProvider } from '../contracts/ModelExecutionProvider.js';
 import { ModelInformationProvider } from '../contracts/ModelInformationProvider.js';
-import { listAllModels, selectModels, trainModels } from './modelCatalog.js';
+import { listAllModels, listModelPhases, selectModels, trainModels } from './modelCatalog.js';
 import { createProgress } from './progress.js';
 import { ExitCode, runCommand, type GlobalOptions } from './runCommand.js';
 
@@ -18,16 +18,21 @@ export function modelsCommand(): Command {
         const info = await root.getAsync(ModelInformationProvider);
         const predictor = await root.getAsync(ModelExecutionProvider);
         const rows = [];
-        for (const m of await listAllModels(info)) {
-          const status = await predictor.status(m);
-          rows.push({ project: m.project, name: m.name, revision: m.revision, trained: status.state === 'ready', state: status.state });
+        for (const m of await listModelPhases(info)) {
+          // A model the catalogue has not built is not asked about: no predictor could run it.
+          const status = m.phase === undefined || m.ready ? await predictor.status(m) : { state: 'not_built' };
+          rows.push({
+            project: m.project, name: m.name, revision: m.revision, trained: status.state === 'ready', state: status.state,
+            ...(m.phase === undefined ? {} : { phase: m.phase }), ...(m.reason === undefined ? {} : { reason: m.reason }),
+          });
         }
         if (options.json) {
           process.stdout.write(`${JSON.stringify(rows)}\n`);
           return;
         }
-        process.stdout.write(formatTable(['PROJECT', 'NAME', 'REVISION', 'TRAINED'],
-          rows.map((r) => [r.project, r.name, r.revision, r.trained ? 'yes' : `no (${r.state})`])));
+        const withPhase = rows.some((r) => r.phase !== undefined);
+        process.stdout.write(formatTable(['PROJECT', 'NAME', 'REVISION', ...(withPhase ? ['PHASE'] : []), 'TRAINED'],
+          rows.map((r) => [r.project, r.name, r.revision, ...(withPhase ? [r.phase ?? ''] : []), r.trained ? 'yes' : `no (${r.state})`])));
         process.stdout.write(`${rows.length} model(s), ${rows.filter((r) => r.trained).length} trained\n`);
       });
     });

@@ -5,6 +5,7 @@ import { executorCommand } from './executorCommand.js';
 import { migrateCommand } from './migrateCommand.js';
 import { modelsCommand } from './modelsCommand.js';
 import { schedulerCommand } from './schedulerCommand.js';
+import { setEnvCommand } from './setEnvCommand.js';
 import { startCommand } from './startCommand.js';
 import { statusCommand } from './statusCommand.js';
 
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
     .addCommand(demoCommand())
     .addCommand(backfillCommand())
     .addCommand(modelsCommand())
-    .addCommand(statusCommand());
+    .addCommand(statusCommand())
+    .addCommand(setEnvCommand());
 }

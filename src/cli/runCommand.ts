@@ -1,7 +1,8 @@
 import type { Container } from 'inversify';
 import type { AppConfig } from '../config/AppConfig.js';
 import { loadConfig } from '../config/loadConfig.js';
-import { buildContainer, type ProcessRole } from '../composition/container.js';
+import { buildContainer, sectionsByRole, type ProcessRole } from '../composition/container.js';
+import { findCredentialConfigs, verifyCredentials } from '../credentials/index.js';
 import { providerCatalog } from '../composition/registry.js';
 import { Database } from '../persistence/dataSource.js';
 import { ConfigError, describeError } from '../runtime/errors.js';
@@ -36,6 +37,15 @@ export class CommandContext {
     });
     return container;
   };
+
+  /**
+   * Start-up check: every credential configured in `role`'s provider sections obtains a token; one error
+   * names every section that cannot (exit 1). The tokens stay cached for the providers.
+   */
+  async checkCredentials(role: ProcessRole): Promise<void> {
+    const sections = sectionsByRole[role].map((section) => this.config.providers[section].config);
+    await verifyCredentials(findCredentialConfigs(sections), this.log, this.stopSignal);
+  }
 
   async close(): Promise<void> {
     for (const db of this.openedDatabases.splice(0)) {

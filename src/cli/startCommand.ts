@@ -74,9 +74,10 @@ async function start(context: CommandContext, options: StartOptions): Promise<nu
     stopTimeoutMs: config.executor.shutdownGraceMs + 10_000,
   });
   const children: ChildSpec[] = [
-    { name: 'scheduler', args: ['scheduler'] },
+    { name: 'scheduler', args: ['scheduler'], env: httpPortEnv(config.http, 0) },
     ...Array.from({ length: options.executors }, (_, i) => ({
       name: `executor-${i + 1}`, args: ['executor', '--name', `executor-${i + 1}`], nodeOptions: executorNodeOptions(config.executor),
+      env: httpPortEnv(config.http, i + 1),
     })),
   ];
   process.stdout.write(`[latigo] starting ${children.map((c) => c.name).join(', ')}; press Ctrl-C to stop\n`);
@@ -96,6 +97,12 @@ async function start(context: CommandContext, options: StartOptions): Promise<nu
     return ExitCode.failed;
   }
   return ExitCode.ok;
+}
+
+/** With the HTTP endpoint on, the children share one host: the scheduler takes `http.port`, executor i `port + i`
+ *  (port 0 leaves each child to pick a free one). */
+function httpPortEnv(http: CommandContext['config']['http'], offset: number): Record<string, string> {
+  return http.enabled && http.port !== 0 ? { LATIGO_HTTP__PORT: String(http.port + offset) } : {};
 }
 
 function positiveInteger(value: string): number {

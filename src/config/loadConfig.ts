@@ -7,7 +7,7 @@ import { ConfigError } from '../runtime/errors.js';
 import type { AppConfig, ProviderCatalog, ProviderSection } from './AppConfig.js';
 import { parseWith } from './schema.js';
 import { parseStartTime } from './startTime.js';
-import { databaseSchema, demoSchema, executorSchema, loggingSchema, schedulerSchema, type ExecutorConfig } from './sections.js';
+import { databaseSchema, demoSchema, executorSchema, httpSchema, loggingSchema, schedulerSchema, type ExecutorConfig } from './sections.js';
 
 export interface LoadConfigOptions {
   /** A YAML file; when omitted, `LATIGO_CONFIG`, then `./local_config.yaml` if it exists, else defaults only. */
@@ -16,7 +16,7 @@ export interface LoadConfigOptions {
   catalog: ProviderCatalog;
 }
 
-const coreSections = ['database', 'scheduler', 'executor', 'logging', 'demo'] as const;
+const coreSections = ['database', 'scheduler', 'executor', 'logging', 'http', 'demo'] as const;
 const knownSections = new Set<string>([...coreSections, ...providerRoles]);
 
 /**
@@ -48,6 +48,7 @@ export async function parseAppConfig(raw: Record<string, unknown>, catalog: Prov
     scheduler,
     executor,
     logging: parseWith(loggingSchema, raw.logging, 'logging'),
+    http: parseWith(httpSchema, raw.http, 'http'),
     demo: parseWith(demoSchema, raw.demo, 'demo'),
     providers,
     ...(source === undefined ? {} : { source }),
@@ -74,7 +75,8 @@ async function parseProviderSection(role: ProviderRole, raw: unknown, catalog: P
   }
   const { type = 'embedded', ...rest } = (raw ?? {}) as Record<string, unknown>;
   if (typeof type !== 'string') throw new ConfigError(`${role}.type`, 'expected a string');
-  const module = type.startsWith('module:') ? await importProviderModule(role, type.slice('module:'.length)) : catalog[role][type];
+  const builtIn = Object.hasOwn(catalog[role], type) ? catalog[role][type] : undefined;
+  const module = type.startsWith('module:') ? await importProviderModule(role, type.slice('module:'.length)) : await builtIn?.();
   if (!module) {
     const choices = [...Object.keys(catalog[role]), 'module:<package-or-path>'];
     throw new ConfigError(`${role}.type`, `unknown type "${type}"; expected one of ${choices.join(', ')}`);
@@ -123,7 +125,7 @@ async function importProviderModule(role: ProviderRole, specifier: string): Prom
  */
 const yamlOptions = { schema: yaml.CORE_SCHEMA } as const;
 
-function readYaml(file: string): Record<string, unknown> {
+export function readYaml(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

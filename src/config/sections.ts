@@ -78,6 +78,18 @@ export const loggingSchema = z.strictObject({
 }).transform((c) => ({ level: c.level, format: c.format }));
 export type LoggingConfig = z.output<typeof loggingSchema>;
 
+/** The health, readiness and metrics endpoint each long-running process (scheduler, executor) serves. */
+export const httpSchema = z.strictObject({
+  /** Off by default: several processes on one host need a port each (supervisord.conf and the compose file set them). */
+  enabled: z.boolean().default(false),
+  host: z.string().min(1).default('0.0.0.0'),
+  /** 0 picks a free port (logged at start). */
+  port: z.number().int().min(0).max(65_535).default(9464),
+  /** `/readyz` reports not ready when a check (database, queue) takes longer than this. */
+  readiness_timeout: positiveDuration.default(2_000),
+}).transform((c) => ({ enabled: c.enabled, host: c.host, port: c.port, readinessTimeoutMs: c.readiness_timeout }));
+export type HttpConfig = z.output<typeof httpSchema>;
+
 export const demoSchema = z.strictObject({
   assets: z.number().int().positive().default(4),
   tags_per_asset: z.number().int().min(6).max(10).default(8),

@@ -1,5 +1,5 @@
 import type { ServiceIdentifier } from 'inversify';
-import type { ModelDescription, ModelSummary } from '../domain/ModelDescription.js';
+import type { ModelDescription, ModelPhaseSummary, ModelSummary } from '../domain/ModelDescription.js';
 import type { CallOptions } from './CallOptions.js';
 
 /** The catalogue of models to keep predicting. */
@@ -15,6 +15,11 @@ export interface ModelInformationProvider {
    * that revision does not exist; ProviderError when the catalogue cannot be reached.
    */
   describeModel(project: string, name: string, options?: DescribeModelOptions): Promise<ModelDescription>;
+  /**
+   * Optional, for catalogues that build models (Gordo): every model of the project's current revision with
+   * its build phase, those not ready included, ordered by name. `listModels` returns the ready ones.
+   */
+  listModelPhases?(project: string, options?: CallOptions): Promise<ModelPhaseSummary[]>;
 }
 export interface DescribeModelOptions extends CallOptions {
   revision?: string;

@@ -13,6 +13,14 @@ export interface ModelSummary extends ModelRef {
   readonly revision: string;
 }
 
+/** A model of a catalogue's current revision whether ready or not, for `latigo models list`. */
+export interface ModelPhaseSummary extends ModelSummary {
+  /** The catalogue's own word for the build state (Gordo CRDs: Unknown, InProgress, Failed, Succeeded). */
+  readonly phase: string;
+  /** Why it is not ready (a failed build's message), when the catalogue says. */
+  readonly reason?: string;
+}
+
 /** Everything an executor needs to fetch a model's data and run it. */
 export interface ModelDescription extends ModelSummary {
   readonly inputTags: readonly SensorTag[];

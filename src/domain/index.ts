@@ -4,3 +4,5 @@ export * from './ModelDescription.js';
 export * from './SensorFrame.js';
 export * from './Prediction.js';
 export * from './Task.js';
+export * from './outputSeriesName.js';
+export * from './tagFacility.js';

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecutorConfig } from '../config/sections.js';
 import type { ModelExecutionProvider } from '../contracts/ModelExecutionProvider.js';
@@ -6,10 +7,11 @@ import type { PredictionStorageProvider } from '../contracts/PredictionStoragePr
 import type { SensorDataProvider } from '../contracts/SensorDataProvider.js';
 import type { ReceivedMessage, TaskQueue } from '../contracts/TaskQueue.js';
 import type { Clock } from '../runtime/clock.js';
-import { describeError } from '../runtime/errors.js';
+import { classifyError, describeError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { retryDelayMs } from '../runtime/retry.js';
 import type { ExecutorLedger } from './ExecutorLedger.js';
+import type { ExecutorObserver } from './ExecutorObserver.js';
 import { InFlightTasks } from './InFlightTasks.js';
 import { countOutcome, emptySummary, type ExecutorSummary, type TaskOutcome } from './outcomes.js';
 import { TaskRunner } from './TaskRunner.js';
@@ -27,6 +29,8 @@ export interface ExecutorOptions {
   /** Recorded on every task run, e.g. `executor-1`. */
   processName: string;
   log: Logger;
+  /** Told of every task and provider call (metrics); optional. */
+  observer?: ExecutorObserver;
 }
 
 /** How long one receive waits for work before the loop looks at the shutdown signal again. */
@@ -81,6 +85,7 @@ export class Executor {
 
   private async receive(maxMessages: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
     const { queue, config, log } = this.options;
+    const t0 = performance.now();
     try {
       const messages = await queue.receive({ maxMessages, waitMs: RECEIVE_WAIT_MS, signal });
       if (this.receiveFailures > 0) log.info('receiving tasks again', { failedReceives: this.receiveFailures });
@@ -88,6 +93,7 @@ export class Executor {
       return messages;
     } catch (err) {
       if (signal.aborted) return [];
+      this.options.observer?.providerCall({ provider: 'task_queue', operation: 'receive', durationMs: performance.now() - t0, errorClass: classifyError(err) });
       // An unreachable queue would fail every receive: log the first failure, count the rest, back off.
       if (++this.receiveFailures === 1) log.error('cannot receive tasks; retrying', { error: describeError(err) });
       const delayMs = retryDelayMs(config.retry, Math.min(this.receiveFailures, 10), undefined);

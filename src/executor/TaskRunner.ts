@@ -15,6 +15,8 @@ import { abandonOnAbort, createTaskSignal, type TaskSignal } from './taskSignal.
 const MAX_REASON_LENGTH = 500;
 const BODY_PREVIEW_LENGTH = 200;
 
+type ProviderCallName = 'model_info.describeModel' | 'sensor_data.getData' | 'predictor.execute' | 'prediction_storage.store';
+
 /** One message in progress: what the final log line reports. */
 interface Attempt {
   readonly message: ReceivedMessage;
@@ -40,7 +42,9 @@ export class TaskRunner {
     try {
       task = decodeTask(message.body, message.attempt);
     } catch (err) {
-      return this.deadLetterMalformed(message, err);
+      const malformed = await this.deadLetterMalformed(message, err);
+      this.deps.observer?.taskFinished({ outcome: malformed, errorClass: 'permanent', durationMs: 0 });
+      return malformed;
     }
     const log = this.deps.log.child({ taskId: task.id, project: task.project, model: task.model, window: formatRange(task.window) });
     const attempt: Attempt = { message, task, log, startedAt: this.deps.clock(), line: { attempt: message.attempt, retries: 0 } };
@@ -55,6 +59,10 @@ export class TaskRunner {
       outcome = 'failed';
     }
     const fields = { outcome, durationMs: Math.round(performance.now() - t0), ...attempt.line };
+    this.deps.observer?.taskFinished({
+      outcome, durationMs: performance.now() - t0, errorClass: attempt.line.infrastructureError ? 'infrastructure' : attempt.line.errorClass as string | undefined,
+      task: { project: task.project, model: task.model, windowEndMs: task.window.toMs },
+    });
     if (outcome === 'dead' || attempt.line.infrastructureError) log.error('task finished', fields);
     else if (outcome === 'failed' || attempt.line.leaseLost) log.warn('task finished', fields);
     else log.info('task finished', fields);
@@ -91,27 +99,27 @@ export class TaskRunner {
   private async predictAndStore(attempt: Attempt, taskSignal: TaskSignal): Promise<number> {
     const { task } = attempt;
     const { models, sensorData, predictor, storage, config } = this.deps;
-    const model = await this.call(attempt, taskSignal, (signal) =>
+    const model = await this.call(attempt, taskSignal, 'model_info.describeModel', (signal) =>
       models.describeModel(task.project, task.model, { revision: task.revision, signal }));
     if (model.revision !== task.revision) {
       // Invariant 5: a task runs the revision it was scheduled with, or not at all.
       throw new NotFoundError(`model ${task.project}/${task.model} was described at revision ${model.revision}, not the pinned ${task.revision}`);
     }
     const range = paddedRange(task.window, model, config.paddingRows + (predictor.requiredHistoryRows?.(model) ?? 0));
-    const frame = await this.call(attempt, taskSignal, (signal) =>
+    const frame = await this.call(attempt, taskSignal, 'sensor_data.getData', (signal) =>
       sensorData.getData(model.inputTags, range, model.resolutionMs, { signal }));
     attempt.quality = { ...frame.quality };
-    const predictions = await this.call(attempt, taskSignal, (signal) => predictor.execute(model, frame, task.window, { signal }));
-    const stored = await this.call(attempt, taskSignal, (signal) => storage.store(predictions, { signal }));
+    const predictions = await this.call(attempt, taskSignal, 'predictor.execute', (signal) => predictor.execute(model, frame, task.window, { signal }));
+    const stored = await this.call(attempt, taskSignal, 'prediction_storage.store', (signal) => storage.store(predictions, { signal }));
     attempt.quality.droppedNonFinite = stored.droppedNonFinite;
     for (const [key, count] of Object.entries(predictions.counts ?? {})) attempt.quality[key] = count;
     return stored.written;
   }
 
-  /** One provider call: retried for transient errors, abandoned when the task is cancelled. */
-  private call<T>(attempt: Attempt, taskSignal: TaskSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** One provider call (`what` is `<section>.<method>`): retried for transient errors, abandoned when the task is cancelled. */
+  private call<T>(attempt: Attempt, taskSignal: TaskSignal, what: ProviderCallName, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const signal = taskSignal.signal;
-    return withRetry(async () => abandonOnAbort(fn(signal), signal), this.deps.config.retry, {
+    return withRetry(async () => this.observed(what, () => abandonOnAbort(fn(signal), signal)), this.deps.config.retry, {
       signal,
       deadlineMs: taskSignal.deadlineMs,
       onRetry: (err, failedAttempt, delayMs) => {
@@ -119,6 +127,22 @@ export class TaskRunner {
         attempt.log.debug('retrying after a transient error', { failedAttempt, delayMs, error: describeError(err) });
       },
     });
+  }
+
+  /** Times one attempt of a provider call for the observer (metrics); the result or error passes through. */
+  private async observed<T>(what: ProviderCallName, run: () => Promise<T>): Promise<T> {
+    const observer = this.deps.observer;
+    if (observer === undefined) return run();
+    const [provider, operation] = what.split('.') as [string, string];
+    const t0 = performance.now();
+    try {
+      const result = await run();
+      observer.providerCall({ provider, operation, durationMs: performance.now() - t0 });
+      return result;
+    } catch (err) {
+      observer.providerCall({ provider, operation, durationMs: performance.now() - t0, errorClass: classifyError(err) });
+      throw err;
+    }
   }
 
   /** Invariant 6: the error's class decides; the window records it and the message is settled to match. */

@@ -188,6 +188,14 @@ export class WindowLedger {
     return { byState, byErrorClass };
   }
 
+  /** When the longest-waiting window still 'queued' was sent (epoch ms), or undefined when none waits: the queue's lag, for metrics. */
+  async oldestQueuedSentAt(): Promise<number | undefined> {
+    const rows = await this.sql.query<{ sent_at: number | string | null }>(
+      `SELECT MIN(enqueued_at) AS sent_at FROM prediction_window WHERE state = 'queued' AND enqueued_at IS NOT NULL`, []);
+    const sentAt = rows[0]?.sent_at;
+    return sentAt === null || sentAt === undefined ? undefined : Number(sentAt);
+  }
+
   /** Remembers the newest tick a scheduler pass handled, for `status` and logs only: the ledger decides what runs. */
   async noteSchedulerTick(scheduleName: string, tickMs: number): Promise<void> {
     await this.sql.run(

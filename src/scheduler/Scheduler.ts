@@ -11,6 +11,7 @@ import { runBackfill, type BackfillOptions, type BackfillSummary } from './backf
 import { listAllModels } from './listModels.js';
 import { planMissingWindows, RecordedThrough, TickSpan, tasksOf } from './planWindows.js';
 import { createSchedule, dueTickIndices, nextTickIndex, type Schedule } from './ticks.js';
+import type { SchedulerObserver } from './SchedulerObserver.js';
 import { WindowDispatcher } from './WindowDispatcher.js';
 
 export type { BackfillOptions, BackfillSummary } from './backfill.js';
@@ -22,6 +23,8 @@ export interface SchedulerDeps {
   queue: TaskQueue;
   log: Logger;
   clock: Clock;
+  /** Told of every pass (metrics); optional. */
+  observer?: SchedulerObserver;
 }
 
 /** What one pass did. */
@@ -89,6 +92,7 @@ export class Scheduler {
     // Idle passes between ticks are routine; a pass that queued something or saw the catalogue change is news.
     const newsworthy = summary.windowsQueued > 0 || resent > 0 || listing.failures > 0 || this.lastModelCount !== summary.models;
     this.lastModelCount = summary.models;
+    this.deps.observer?.passFinished(summary);
     const fields = { ...summary, tick: new Date(summary.tickMs).toISOString() };
     if (newsworthy) log.info('schedule pass', fields);
     else log.debug('schedule pass', fields);
@@ -110,6 +114,7 @@ export class Scheduler {
           await this.runOnce({ signal });
         } catch (err) {
           if (signal.aborted) break;
+          this.deps.observer?.passFailed();
           log.error('schedule pass failed; retrying next pass', { error: describeError(err) });
         }
         const after = clock();

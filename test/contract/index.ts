@@ -8,3 +8,4 @@ export * from './SensorInformationContract.js';
 export * from './ModelInformationContract.js';
 export * from './PredictionStorageContract.js';
 export * from './ModelExecutionContract.js';
+export * from './checkpointStoreContract.js';

@@ -12,7 +12,7 @@ import { DatabaseReader, waitFor } from './helpers/sqlite.js';
 import { Workspace } from './helpers/workspace.js';
 
 const run = promisify(execFile);
-const MODELS = 200;
+const MODELS = 1000; // enough work that executor-1 is seen holding leases mid-cycle, whatever the machine's speed
 const INTERVAL_MS = 30 * 60_000;
 /** The ports supervisord.conf gives the scheduler and the two executors. */
 const PORTS = { scheduler: 9101, 'executor-1': 9102, 'executor-2': 9103 } as const;

@@ -21,6 +21,8 @@ export interface FleetSpec {
   /** Models whose sensors have no data after training: their windows end as insufficient data. */
   gappyModels?: number;
   project?: string;
+  /** Where the 3 h of data begin (default FLEET_START_MS); e.g. near now, for a scheduler to find the windows due. */
+  startMs?: number;
 }
 
 export interface Fleet {
@@ -56,7 +58,8 @@ export async function seedFleet(database: string, spec: FleetSpec): Promise<Flee
     const project = spec.project ?? 'fleet';
     const store = new EmbeddedSensorStore(db, silentLogger);
     const registry = new EmbeddedModelRegistry(db, { models: [] }, silentLogger);
-    const training = { fromMs: FLEET_START_MS, toMs: FLEET_START_MS + 2 * HOUR };
+    const startMs = spec.startMs ?? FLEET_START_MS;
+    const training = { fromMs: startMs, toMs: startMs + 2 * HOUR };
     const predictionRange = { fromMs: training.toMs, toMs: training.toMs + HOUR };
     const gappy = spec.gappyModels ?? 0;
     const definitions: ModelDefinition[] = [];

@@ -205,7 +205,7 @@ describe('loadConfig: executor.task_timeout against the task queue lease', () =>
 
   it('does not limit task_timeout for a task queue without leases (no visibilityTimeoutMs)', async () => {
     const leaseless = { parseConfig: () => ({ partitions: 4 }), load: () => { throw new Error('not loaded in this test'); } };
-    const catalog = { ...providerCatalog, task_queue: { ...providerCatalog.task_queue, leaseless } };
+    const catalog = { ...providerCatalog, task_queue: { ...providerCatalog.task_queue, leaseless: async () => leaseless } };
     const config = await parseAppConfig({ executor: { task_timeout: '10m' }, task_queue: { type: 'leaseless' } }, catalog);
     expect(config.executor.taskTimeoutMs).to.equal(600_000);
   });

@@ -9,6 +9,7 @@ import { encodeTask, newTask, type PredictionTask } from '../../../src/domain/Ta
 import { timeRange } from '../../../src/domain/TimeRange.js';
 import { Executor } from '../../../src/executor/Executor.js';
 import type { ExecutorLedger } from '../../../src/executor/ExecutorLedger.js';
+import type { ExecutorObserver } from '../../../src/executor/ExecutorObserver.js';
 import type { WindowLedger } from '../../../src/ledger/WindowLedger.js';
 import type { DescribeModelOptions } from '../../../src/contracts/ModelInformationProvider.js';
 import { spyOn } from '../../fakes/FlakyProvider.js';
@@ -57,6 +58,7 @@ export interface HarnessOverrides {
   ledger?: ExecutorLedger;
   /** Replaces the queue the executor sees (e.g. a flaky wrapper) while `queue` stays the recording one. */
   queueView?: TaskQueue;
+  observer?: ExecutorObserver;
 }
 
 /** An executor over in-memory fakes, and the fakes, for assertions. */
@@ -79,6 +81,7 @@ export function harness(overrides: HarnessOverrides = {}) {
     clock: () => Date.now(),
     processName: 'executor-test',
     log,
+    ...(overrides.observer ? { observer: overrides.observer } : {}),
   });
   /** The default catalogue's describeModel calls: which model, at which revision. */
   const describeCalls = () => catalog.calls.map(([project, name, options]) =>
