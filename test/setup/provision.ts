@@ -38,63 +38,36 @@ function startLocalCluster(): string {
 }
 
 /**
- * InfluxDB: the influx integration tests start their own /usr/bin/influxd (test/servers/influxd.ts). When it
- * is missing and this runs as root (as on CI), the Debian package `influxdb` is installed.
+ * Makes sure `binaries` exist, installing the Debian package that ships them when they are missing and this
+ * runs as root (as on CI); otherwise fails saying what is missing and which tests need it.
  */
-function ensureInfluxd(): void {
-  const binary = process.env.LATIGO_TEST_INFLUXD || '/usr/bin/influxd';
-  if (existsSync(binary)) return;
+function ensureDebianPackage(pkg: string, binaries: readonly string[], neededBy: string): void {
+  if (binaries.every((b) => existsSync(b))) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`the influx integration tests need ${binary} (Debian package influxdb); not running as root, so it was not installed`);
+    throw new Error(`${neededBy} need ${binaries.join(' and ')} (Debian package ${pkg}); not running as root, so it was not installed`);
   }
   const aptGet = (...args: string[]) => execFileSync('apt-get', args, { stdio: 'pipe', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   try {
     try {
-      aptGet('install', '-y', '--no-install-recommends', 'influxdb');
+      aptGet('install', '-y', '--no-install-recommends', pkg);
     } catch {
       aptGet('update'); // a fresh image has no package lists yet
-      aptGet('install', '-y', '--no-install-recommends', 'influxdb');
+      aptGet('install', '-y', '--no-install-recommends', pkg);
     }
   } catch (err) {
-    throw new Error(`apt-get install influxdb failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`);
-  }
-  if (!existsSync(binary)) throw new Error(`apt-get installed influxdb, but ${binary} is still missing`);
-}
-
-/**
- * supervisord: the supervisord.conf test runs the real /usr/bin/supervisord and supervisorctl. When they are
- * missing and this runs as root (as on CI), the Debian package `supervisor` is installed; otherwise the run
- * fails here, saying so.
- */
-function ensureSupervisord(): void {
-  const binaries = ['/usr/bin/supervisord', '/usr/bin/supervisorctl'];
-  if (binaries.every((b) => existsSync(b))) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error('the supervisord integration test needs /usr/bin/supervisord (Debian package supervisor); not running as root, so it was not installed');
-  }
-  const install = (update: boolean) => {
-    const options = { stdio: 'pipe' as const, timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
-    if (update) execFileSync('apt-get', ['update'], options);
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'supervisor'], options);
-  };
-  try {
-    try {
-      install(false);
-    } catch {
-      install(true); // a fresh image has no package lists yet
-    }
-  } catch (err) {
-    throw new Error(`apt-get install supervisor failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`);
+    throw new Error(`apt-get install ${pkg} failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`);
   }
   const missing = binaries.filter((b) => !existsSync(b));
-  if (missing.length > 0) throw new Error(`apt-get installed supervisor, but ${missing.join(' and ')} is still missing`);
+  if (missing.length > 0) throw new Error(`apt-get installed ${pkg}, but ${missing.join(' and ')} is still missing`);
 }
 
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
-    this.timeout(90_000);
-    ensureInfluxd();
-    ensureSupervisord();
+    this.timeout(600_000); // apt-get update and two installs on a fresh CI image
+    // The influx tests start their own influxd (test/servers/influxd.ts); the supervisord test runs the real
+    // supervisord and supervisorctl with supervisord.conf.
+    ensureDebianPackage('influxdb', [process.env.LATIGO_TEST_INFLUXD || '/usr/bin/influxd'], 'the InfluxDB integration tests');
+    ensureDebianPackage('supervisor', ['/usr/bin/supervisord', '/usr/bin/supervisorctl'], 'the supervisord integration test');
     const url = process.env.LATIGO_TEST_PG_URL || DEFAULT_URL;
     let problem = await reachable(url);
     if (problem && !process.env.LATIGO_TEST_PG_URL) {
