@@ -19,6 +19,7 @@ export interface StoredAnomaly {
 }
 
 const PREDICTION_COLUMNS = 10;
+const MAX_REMEMBERED_SERIES = 100_000;
 
 const sql = {
   upsertSeries: 'INSERT INTO prediction_series (project, model, revision, tag_names) VALUES (?, ?, ?, ?) ' +
@@ -48,6 +49,13 @@ export class DatabasePredictionStorage implements PredictionStorageProvider {
   private readonly sql: SqlClient;
   private readonly dialect: Dialect;
 
+  /**
+   * Series rows (project, model, revision, tag names) this process has written. The row changes only when
+   * the revision does, so each task after a model's first skips its upsert. Bounded: when full it starts
+   * over, which costs one upsert per series again.
+   */
+  private readonly seriesWritten = new Set<string>();
+
   constructor(db: Database, private readonly log: Logger) {
     this.sql = new SqlClient(db);
     this.dialect = db.dialect;
@@ -58,17 +66,26 @@ export class DatabasePredictionStorage implements PredictionStorageProvider {
     try {
       const { project, model, revision } = predictions;
       const counter = { nonFinite: 0 };
-      const statements: Statement[] = [
-        { sql: sql.upsertSeries, params: [project, model, revision, JSON.stringify(predictions.tagNames)] },
-      ];
+      const tagNames = JSON.stringify(predictions.tagNames);
+      const seriesKey = JSON.stringify([project, model, revision, tagNames]);
+      const seriesKnown = this.seriesWritten.has(seriesKey);
+      const statements: Statement[] = seriesKnown ? [] : [{ sql: sql.upsertSeries, params: [project, model, revision, tagNames] }];
       if (this.dialect === 'postgres') statements.push(arrayStatement(predictions, counter));
       else statements.push(...valuesStatements(predictions, counter));
-      await this.sql.transaction(statements);
+      // One statement needs no BEGIN and COMMIT of its own: on PostgreSQL that is two round trips fewer per task.
+      if (statements.length === 1) await this.sql.run(statements[0]!.sql, statements[0]!.params);
+      else await this.sql.transaction(statements);
+      this.rememberSeries(seriesKey);
       if (counter.nonFinite > 0) this.log.debug('non-finite prediction values stored as null', { project, model, count: counter.nonFinite });
       return { written: predictions.rows.length, droppedNonFinite: counter.nonFinite };
     } catch (err) {
       throw toProviderError(err, 'embedded-predictions.store');
     }
+  }
+
+  private rememberSeries(key: string): void {
+    if (this.seriesWritten.size >= MAX_REMEMBERED_SERIES) this.seriesWritten.clear();
+    this.seriesWritten.add(key);
   }
 
   /** Prediction rows stored, over every model and revision. */
