@@ -63,6 +63,16 @@ describe('DatabasePredictionStorage', () => {
     expect(JSON.parse(row!.details)).to.deep.equal({ t2: 1.5, q: null });
   });
 
+  it('writes the series row again when a revision\'s tag names change, though it skips it for the same names', async () => {
+    const tagNamesOf = async () => (await temp.db.dataSource.query('SELECT tag_names FROM prediction_series WHERE model = ?', ['a']) as { tag_names: string }[])
+      .map((r) => JSON.parse(r.tag_names) as string[]);
+    await storage.store({ ...set('a', 'r1', rows(2)), tagNames: ['flow'] });
+    await storage.store({ ...set('a', 'r1', rows(2)), tagNames: ['flow'] });
+    expect(await tagNamesOf()).to.deep.equal([['flow']]);
+    await storage.store({ ...set('a', 'r1', rows(2)), tagNames: ['flow', 'temp'] });
+    expect(await tagNamesOf()).to.deep.equal([['flow', 'temp']]);
+  });
+
   it('stores sets larger than one statement in one go', async () => {
     const result = await storage.store(set('a', 'r1', rows(7_000)));
     expect(result.written).to.equal(7_000);
