@@ -1,3 +1,4 @@
+import { inFlight as runInFlight } from './inFlight.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';
 import { extname } from 'node:path';
@@ -25,6 +26,7 @@ const ROWS = WINDOW_MS / RESOLUTION_MS;
 /** Output series per model: model-output and tag-anomaly per tag, three per model. */
 const OUTPUTS = 2 * TAGS + 3;
 const IN_FLIGHT = 8;
+const inFlight = <T>(items: readonly T[], work: (item: T) => Promise<unknown>) => runInFlight(items, work, IN_FLIGHT);
 const ORDER = ['plain', 'latigo', 'latigo', 'plain', 'plain', 'latigo'] as const;
 type Side = (typeof ORDER)[number];
 
@@ -172,19 +174,6 @@ async function startServer() {
     }),
     stop: () => child.disconnect(),
   };
-}
-
-async function inFlight<T>(items: readonly T[], work: (item: T) => Promise<number | void>, limit = IN_FLIGHT): Promise<number> {
-  let next = 0;
-  let total = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const result = await work(items[next++]!);
-      if (typeof result === 'number') total += result;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return total;
 }
 
 function cpuSeconds(usage: NodeJS.CpuUsage): number {

@@ -1,3 +1,4 @@
+import { inFlight as runInFlight } from './inFlight.js';
 import { performance } from 'node:perf_hooks';
 import { assetSeries, demoPlantLayout, type DemoAsset, type DemoPlantLayout } from '../providers/embedded/demo/index.js';
 import { createInfluxClient } from '../providers/influx/client.js';
@@ -18,6 +19,7 @@ const WINDOW_MS = 30 * 60_000;
 const ROWS = WINDOW_MS / RESOLUTION_MS;
 /** Reads and writes in flight at once, on both sides: the executor's default concurrency. */
 const IN_FLIGHT = 8;
+const inFlight = <T>(items: readonly T[], work: (item: T) => Promise<unknown>) => runInFlight(items, work, IN_FLIGHT);
 /** Measured passes, alternating so neither side always runs first or on a warmer server. */
 const ORDER = ['raw', 'latigo', 'latigo', 'raw'] as const;
 type Side = (typeof ORDER)[number];
@@ -110,7 +112,7 @@ async function seed(server: Influxd, database: string, layout: DemoPlantLayout, 
   // 4 models' points per request, 2 requests in flight (the server's own pace), built as they are sent.
   const groups: DemoAsset[][] = [];
   for (let i = 0; i < assets.length; i += 4) groups.push(assets.slice(i, i + 4));
-  const points = await inFlight(groups, async (group) => {
+  const points = await runInFlight(groups, async (group) => {
     const lines: string[] = [];
     for (const asset of group) {
       const series = assetSeries(layout, asset, window);
@@ -181,20 +183,6 @@ function countValues(columns: readonly Float64Array[]): number {
   let n = 0;
   for (const column of columns) for (const v of column) if (!Number.isNaN(v)) n++;
   return n;
-}
-
-/** Runs `work` over `items` with `limit` in flight; resolves with the sum of the results. */
-async function inFlight<T>(items: readonly T[], work: (item: T) => Promise<number | unknown>, limit = IN_FLIGHT): Promise<number> {
-  let next = 0;
-  let total = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const result = await work(items[next++]!);
-      if (typeof result === 'number') total += result;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return total;
 }
 
 function median(values: readonly number[]): number {
