@@ -112,7 +112,7 @@ describe('latigo migrate, demo seed, models and backfill', function () {
       const queuedBeforeStop = backfilled();
       expect(queuedBeforeStop).to.be.within(1, 10);
       interrupted.child.kill('SIGINT');
-      const stopped = await interrupted.waitForExit(10_000);
+      const stopped = await interrupted.untilExit(10_000);
       expect(stopped.code, stopped.stderr).to.equal(0);
       expect(stopped.stdout).to.contain('backfill stopped; run the same command again');
       expect(backfilled()).to.equal(queuedBeforeStop);
@@ -126,7 +126,7 @@ describe('latigo migrate, demo seed, models and backfill', function () {
         expect(backfilled()).to.equal(24);
       } finally {
         executor.child.kill('SIGTERM');
-        await executor.waitForExit(20_000);
+        await executor.untilExit(20_000);
       }
     } finally {
       reader.close();

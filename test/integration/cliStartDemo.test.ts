@@ -51,7 +51,7 @@ describe('latigo start --demo', function () {
     expect(running.stdout).to.match(/"child":"executor-2".*"signal":"SIGKILL".*"msg":"child process exited unexpectedly; restarting"/);
 
     running.child.kill('SIGINT');
-    const exit = await running.waitForExit(30_000);
+    const exit = await running.untilExit(30_000);
     expect(exit.code, output()).to.equal(0);
 
     expect(exit.stdout).to.match(/^\[scheduler\] \{/m);

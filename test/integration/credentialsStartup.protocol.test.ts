@@ -51,7 +51,7 @@ describe('credentials: the start-up check of `latigo executor` (protocol)', func
         timeoutMs: 30_000, describe: () => `the executor to start\n${executor.stdout}\n${executor.stderr}`,
       });
       executor.child.kill('SIGTERM');
-      const exit = await executor.waitForExit(20_000);
+      const exit = await executor.untilExit(20_000);
       expect(exit.code, exit.stderr).to.equal(0);
     } finally {
       executor.kill();

@@ -114,7 +114,7 @@ describe('data_api + tilstandomatic: a prediction cycle against loopback service
       timeoutMs: 90_000, describe: () => `every window to succeed: ${JSON.stringify(reader.windowStates())} ${JSON.stringify(reader.all("SELECT DISTINCT error_message FROM prediction_window"))}\n${executor.stdout.slice(-3000)}\n${executor.stderr.slice(-3000)}`,
     });
     executor.child.kill('SIGTERM');
-    const exit = await executor.waitForExit(20_000);
+    const exit = await executor.untilExit(20_000);
     expect(exit.code, exit.stderr).to.equal(0);
   });
 

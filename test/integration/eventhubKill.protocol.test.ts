@@ -67,7 +67,7 @@ describe('Event Hubs queue: two executor processes, one killed (protocol)', func
     const succeededBeforeKill = db.count("SELECT COUNT(*) FROM prediction_window WHERE state = 'succeeded'");
     expect(succeededBeforeKill, 'killed mid-run').to.be.below(TASKS);
     victim.child.kill('SIGKILL');
-    expect((await victim.waitForExit(10_000)).signal).to.equal('SIGKILL');
+    expect((await victim.untilExit(10_000)).signal).to.equal('SIGKILL');
 
     await waitFor(() => db.count("SELECT COUNT(*) FROM prediction_window WHERE state = 'succeeded'") === TASKS, {
       timeoutMs: 120_000, intervalMs: 100,
@@ -82,7 +82,7 @@ describe('Event Hubs queue: two executor processes, one killed (protocol)', func
       timeoutMs: 10_000, describe: () => `checkpoints at the end of each partition: ${JSON.stringify(checkpoints)}`,
     });
     survivor.child.kill('SIGTERM');
-    expect((await survivor.waitForExit(20_000)).code, survivor.stderr.slice(-2000)).to.equal(0);
+    expect((await survivor.untilExit(20_000)).code, survivor.stderr.slice(-2000)).to.equal(0);
 
     expect(db.windowStates()).to.deep.equal({ succeeded: TASKS });
     expect(db.count('SELECT COUNT(*) FROM prediction')).to.equal(TASKS * ROWS_PER_WINDOW);

@@ -59,7 +59,7 @@ describe('a TypeScript executor consuming the Python latigo\'s task messages (pr
       timeoutMs: 90_000, intervalMs: 100, describe: () => `${expected.length} windows to succeed: ${JSON.stringify(db.windowStates())}\n${executor.stderr.slice(-2000)}`,
     });
     executor.child.kill('SIGTERM');
-    expect((await executor.waitForExit(20_000)).code).to.equal(0);
+    expect((await executor.untilExit(20_000)).code).to.equal(0);
 
     const windows = db.all<{ model: string; revision: string; from_ms: number; to_ms: number }>('SELECT model, revision, from_ms, to_ms FROM prediction_window ORDER BY model, from_ms');
     expect(windows.map((w) => ({ model: w.model, revision: w.revision, fromMs: w.from_ms })))

@@ -48,7 +48,7 @@ describe('kill -9 of an executor holding leases', function () {
       describe: () => `executor-1 to hold leases (held ${held()}, running ${running()})\n${victim.stderr.slice(-2000)}`,
     });
     victim.child.kill('SIGKILL');
-    const killed = await victim.waitForExit(10_000);
+    const killed = await victim.untilExit(10_000);
     expect(killed.signal).to.equal('SIGKILL');
 
     // What the dead executor left behind: leased messages, and windows it had begun but not finished.
@@ -66,7 +66,7 @@ describe('kill -9 of an executor holding leases', function () {
       describe: () => `every window to succeed: ${JSON.stringify(db.windowStates())}\n${rescuer.stderr.slice(-2000)}`,
     });
     rescuer.child.kill('SIGTERM');
-    expect((await rescuer.waitForExit(20_000)).code).to.equal(0);
+    expect((await rescuer.untilExit(20_000)).code).to.equal(0);
 
     // The held messages were redelivered only once their leases had expired.
     const firstRescue = db.count(`SELECT MIN(started_at) FROM task_run WHERE executor = 'executor-2' AND task_id IN (${leasedAtDeath.map(() => '?').join(',')})`, ...leasedAtDeath);

@@ -101,7 +101,7 @@ describe('the executor /metrics, /healthz and /readyz endpoint', function () {
     expect(sumOf(after, 'latigo_queue_lag_seconds')).to.equal(0);
 
     running.child.kill('SIGTERM');
-    const exit = await running.waitForExit(20_000);
+    const exit = await running.untilExit(20_000);
     expect(exit.code, exit.stderr).to.equal(0);
   });
 

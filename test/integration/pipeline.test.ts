@@ -57,7 +57,7 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
       });
       for (const executor of executors) executor.child.kill('SIGTERM');
       for (const executor of executors) {
-        const exit = await executor.waitForExit(20_000);
+        const exit = await executor.untilExit(20_000);
         expect(exit.code, `executor exit\n${exit.stderr}`).to.equal(0);
       }
     } finally {

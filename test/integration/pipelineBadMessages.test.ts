@@ -71,6 +71,6 @@ describe('pipeline: malformed queue messages', function () {
     expect(text.stdout).to.match(/windows +0 queued, 0 running, 6 succeeded, 2 insufficient data, 0 failed, 1 dead/);
 
     running.child.kill('SIGTERM');
-    expect((await running.waitForExit(20_000)).code).to.equal(0);
+    expect((await running.untilExit(20_000)).code).to.equal(0);
   });
 });

@@ -86,7 +86,7 @@ describe('PostgreSQL: kill -9 of random executors while 4 executors drain 5,000 
     }, { timeoutMs: 60_000, intervalMs: 20, describe: () => `${done} windows done and ${name} in the middle of tasks (${progress}; seed ${seed})\n${fleet.output()}` });
     const killedAt = Date.now();
     executor.child.kill('SIGKILL');
-    expect((await executor.waitForExit(10_000)).signal).to.equal('SIGKILL');
+    expect((await executor.untilExit(10_000)).signal).to.equal('SIGKILL');
     // A statement it sent just before dying still runs to its end on the server: let those land first.
     await sleep(250);
     const leased = await fleet.reader.all<{ id: string; visible_at: number }>(

@@ -48,7 +48,7 @@ describe('latigo start --demo on PostgreSQL', function () {
     expect(startedChildren(running.stdout).map((c) => c.child).sort()).to.deep.equal(['executor-1', 'executor-2', 'scheduler']);
 
     running.child.kill('SIGINT');
-    const exit = await running.waitForExit(30_000);
+    const exit = await running.untilExit(30_000);
     expect(exit.code, output()).to.equal(0);
 
     expect(exit.stdout).to.match(/^\[latigo\] seeded the demo plant: 2 assets, \d+ points, 4 injected faults$/m);

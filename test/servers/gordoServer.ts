@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
 /** Which Gordo server generation to play (reference gordo.md 1.2-1.8). */
 export type GordoFlavour = '0.57' | '6.x';
@@ -88,7 +88,6 @@ export class GordoServer {
   predictionsAnswered = 0;
   private readonly triggers: { after: number; action: () => void }[] = [];
   private readonly projects = new Map<string, Project>();
-  private readonly sockets = new Set<Socket>();
 
   /** Requests that hang are kept here so close() can release them. */
   private readonly hanging = new Set<ServerResponse>();
@@ -99,10 +98,6 @@ export class GordoServer {
     let instance: GordoServer | undefined;
     const server = createServer((req, res) => { instance!.handle(req, res); });
     instance = new GordoServer(server, options.flavour ?? '6.x', options.bearerToken);
-    server.on('connection', (socket) => {
-      instance!.sockets.add(socket);
-      socket.on('close', () => instance!.sockets.delete(socket));
-    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return instance;
   }
@@ -160,7 +155,7 @@ export class GordoServer {
 
   async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
-    for (const socket of this.sockets) socket.destroy();
+    this.server.closeAllConnections(); // keep-alive clients would hold close() open
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 

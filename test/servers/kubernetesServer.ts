@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selfSignedCertificate, type SelfSignedCertificate } from './selfSignedCertificate.js';
@@ -32,7 +31,6 @@ export class KubernetesServer {
   /** Answer the next N requests with this status (a flaky API server). */
   failures: { status: number; times: number }[] = [];
   private readonly resources: { gordos: StoredResource[]; models: StoredResource[] } = { gordos: [], models: [] };
-  private readonly sockets = new Set<Duplex>();
   private resourceVersion = 1000;
   private readonly dir = mkdtempSync(join(tmpdir(), 'latigo-kube-'));
 
@@ -43,10 +41,6 @@ export class KubernetesServer {
     const certificate = selfSignedCertificate();
     const server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => instance!.handle(req, res));
     instance = new KubernetesServer(server, certificate, token);
-    server.on('connection', (socket) => {
-      instance!.sockets.add(socket);
-      socket.on('close', () => instance!.sockets.delete(socket));
-    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return instance;
   }
@@ -104,7 +98,7 @@ export class KubernetesServer {
   }
 
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
+    this.server.closeAllConnections(); // keep-alive clients would hold close() open
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     rmSync(this.dir, { recursive: true, force: true });
   }

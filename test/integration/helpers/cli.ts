@@ -49,7 +49,7 @@ export class CliProcess {
   }
 
   /** Waits for exit; kills the process and fails when it takes longer than `timeoutMs`. */
-  async waitForExit(timeoutMs: number): Promise<CliResult> {
+  async untilExit(timeoutMs: number): Promise<CliResult> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -81,7 +81,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Cli
 }
 
 export async function runCli(args: readonly string[], options: CliOptions & { timeoutMs?: number } = {}): Promise<CliResult> {
-  return startCli(args, options).waitForExit(options.timeoutMs ?? 30_000);
+  return startCli(args, options).untilExit(options.timeoutMs ?? 30_000);
 }
 
 /** The test's own LATIGO_* variables must not leak into the process under test. */

@@ -105,7 +105,7 @@ export class PostgresFleetRun {
     const running = this.running();
     for (const [, executor] of running) executor.child.kill('SIGTERM');
     for (const [name, executor] of running) {
-      const exit = await executor.waitForExit(20_000);
+      const exit = await executor.untilExit(20_000);
       expect(exit.code, `${name} exit\n${exit.stderr.slice(-3000)}`).to.equal(0);
     }
   }
