@@ -10,9 +10,11 @@
 /**
  * What a provider may use from src/: the library surface that src/index.ts publishes, and src/persistence/sql/
  * (SqlClient: the one SQL path on SQLite and PostgreSQL, shared by the core's window ledger and the
- * providers that keep their data in the service's own database).
+ * providers that keep their data in the service's own database), and src/gordo/ (Gordo's formats: pandas
+ * frequencies, row filters, tag lists), read the same way by every provider that talks to Gordo.
  */
-const PROVIDER_SURFACE = '^src/(contracts|domain|runtime|credentials)/|^src/config/schema\\.ts$|^src/persistence/dataSource\\.ts$|^src/persistence/sql/';
+const PROVIDER_SURFACE =
+  '^src/(contracts|domain|runtime|credentials|provider|gordo|models)/|^src/config/schema\\.ts$|^src/persistence/Database\\.ts$|^src/persistence/sql/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -20,10 +22,11 @@ module.exports = {
     {
       name: 'providers-load-lazily',
       severity: 'error',
-      comment: 'src/ imports the backends other than the embedded defaults only with import(): every process would otherwise load '
-        + 'every client library (together ~120 MB of RSS) whatever its configuration names. See src/composition/registry.ts.',
+      comment:
+        'src/ imports the backends only with import(): every process would otherwise load every client library ' +
+        '(together ~120 MB of RSS) whatever its configuration names. See src/composition/registry.ts.',
       from: { path: '^src/' },
-      to: { path: '^providers/', pathNot: '^providers/embedded/', dynamic: false, dependencyTypesNot: ['type-only'] },
+      to: { path: '^providers/', dynamic: false, dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'domain-is-the-root',
@@ -47,11 +50,26 @@ module.exports = {
       to: { path: '^(src|providers|migrations)/', pathNot: '^src/runtime/' },
     },
     {
+      name: 'gordo-formats-import-only-core',
+      severity: 'error',
+      comment:
+        'src/gordo (Gordo formats shared by the providers that talk to Gordo) is pure reading code: it imports only domain and runtime.',
+      from: { path: '^src/gordo/' },
+      to: { path: '^(src|providers|migrations)/', pathNot: '^src/(gordo|domain|runtime)/' },
+    },
+    {
       name: 'config-reads-only-config',
       severity: 'error',
-      comment: 'src/config turns YAML and the environment into typed options; it knows contracts (ProviderModule) and runtime, not the parts it configures.',
+      comment:
+        'src/config turns YAML and the environment into typed options; it knows contracts, runtime and the provider definitions ' +
+        '(src/provider: parseConfig, leaseSettings), not the parts it configures. ' +
+        'It also reads src/domain/limits.ts: the name lengths the database holds, checked at config load as at message decode; ' +
+        'and src/domain/modelKinds (executor.pools names model kinds).',
       from: { path: '^src/config/' },
-      to: { path: '^(src|providers|migrations)/', pathNot: '^src/(config|contracts|runtime)/' },
+      to: {
+        path: '^(src|providers|migrations)/',
+        pathNot: '^src/(config|contracts|runtime|provider)/|^src/domain/limits\\.ts$|^src/domain/modelKinds/',
+      },
     },
     {
       name: 'credentials-import-only-core',
@@ -64,17 +82,33 @@ module.exports = {
       name: 'providers-import-only-the-library-surface',
       severity: 'error',
       comment:
-        'A provider imports from src/ only contracts, domain, runtime and what src/index.ts publishes for providers ' +
-        '(config/schema.ts parsing helpers, persistence/dataSource.ts Database) and persistence/sql/ (SqlClient).',
+        'A provider imports from src/ only contracts, domain, runtime, credentials, provider (defineProvider and its deps) and what ' +
+        'src/index.ts publishes for providers (config/schema.ts parsing helpers, persistence/Database.ts), persistence/sql/ (SqlClient) ' +
+        'and gordo/ (Gordo formats).',
       from: { path: '^providers/' },
       to: { path: '^(src|migrations)/', pathNot: PROVIDER_SURFACE },
     },
     {
       name: 'no-provider-imports-another',
       severity: 'error',
-      comment: 'Providers are independent: a file in providers/<name>/ (subfolders included) imports nothing from another providers/<other>/.',
+      comment:
+        'Providers are independent: a file in providers/<name>/ (subfolders included) imports nothing from another providers/<other>/.',
       from: { path: '^providers/([^/]+)/' },
       to: { path: '^providers/', pathNot: '^providers/$1/' },
+    },
+    {
+      name: 'demo-plant-writes-through-contracts',
+      severity: 'error',
+      comment:
+        'src/demo (the demo plant the CLI seeds and feeds) is tooling, not a provider: it writes sensors and models through ' +
+        'the SensorWriter/ModelWriter contracts and keeps its fault table through SqlClient, so it works whichever store serves them. ' +
+        "Its detection summary scores with the evaluation module's scoreFlags, the code `latigo evaluate` uses.",
+      from: { path: '^src/demo/' },
+      to: {
+        path: '^(src|providers|migrations)/',
+        pathNot:
+          '^src/(demo|contracts|domain|runtime)/|^src/evaluation/scoreFlags\\.ts$|^src/persistence/Database\\.ts$|^src/persistence/sql/',
+      },
     },
     {
       name: 'only-composition-imports-providers',
@@ -90,7 +124,10 @@ module.exports = {
         'src/scheduler imports only contracts, domain, runtime, src/ledger (the scheduler owns the windows), ' +
         'src/config/startTime.ts (how start_time is read) and, as types only, src/config/sections.ts.',
       from: { path: '^src/scheduler/' },
-      to: { path: '^(src|migrations)/', pathNot: '^src/(scheduler|contracts|domain|runtime|ledger)/|^src/config/(sections|startTime)\\.ts$' },
+      to: {
+        path: '^(src|migrations)/',
+        pathNot: '^src/(scheduler|contracts|domain|runtime|ledger)/|^src/config/(sections|startTime)\\.ts$',
+      },
     },
     {
       name: 'executor-imports-only-core',
@@ -117,9 +154,43 @@ module.exports = {
     {
       name: 'observability-imports-only-core',
       severity: 'error',
-      comment: 'src/observability (metrics, the health/readiness/metrics HTTP endpoint) knows runtime and, as types only, the executor\'s and scheduler\'s observer interfaces; the CLI wires it to the rest.',
+      comment:
+        "src/observability (metrics, the health/readiness/metrics HTTP endpoint) knows runtime and, as types only, the executor's and scheduler's observer interfaces; the CLI wires it to the rest.",
       from: { path: '^src/observability/' },
-      to: { path: '^(src|providers|migrations)/', pathNot: '^src/(observability|runtime)/|^src/executor/ExecutorObserver\\.ts$|^src/scheduler/(SchedulerObserver|Scheduler)\\.ts$' },
+      to: {
+        path: '^(src|providers|migrations)/',
+        pathNot: '^src/(observability|runtime)/|^src/executor/ExecutorObserver\\.ts$|^src/scheduler/(SchedulerObserver|Scheduler)\\.ts$',
+      },
+    },
+    {
+      name: 'provider-sdk-imports-only-the-surface',
+      severity: 'error',
+      comment:
+        'src/provider (defineProvider, ProviderDeps, ProviderMigration) is what provider authors write against: it names ' +
+        'contracts, runtime, credentials and the Database type, never the container or the composition root.',
+      from: { path: '^src/provider/' },
+      to: {
+        path: '^(src|providers|migrations)/',
+        pathNot: '^src/(provider|contracts|domain|runtime|credentials)/|^src/persistence/Database\\.ts$',
+      },
+    },
+    {
+      name: 'providers-no-container-no-orm',
+      severity: 'error',
+      comment:
+        'Providers are written against defineProvider and its named deps: they import neither the container (inversify) nor ' +
+        'the ORM (typeorm); the composition root binds them, and SqlClient is their one SQL path.',
+      from: { path: '^providers/' },
+      to: { path: '(^|/)node_modules/(inversify|@inversifyjs|typeorm)/' },
+    },
+    {
+      name: 'public-api-exposes-no-orm',
+      severity: 'error',
+      comment:
+        'What src/index.ts publishes (and everything it reaches) names no TypeORM type: the Database type is the facade ' +
+        'src/persistence/Database.ts; only the core (persistence/dataSource.ts, migrate.ts) knows TypeORM.',
+      from: { path: '^src/index\\.ts$' },
+      to: { path: '(^|/)node_modules/typeorm/', reachable: true },
     },
     {
       name: 'not-to-unresolvable',
@@ -131,7 +202,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|node_modules)/' },
+    exclude: { path: '^dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

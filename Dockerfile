@@ -21,6 +21,10 @@ COPY migrations migrations
 # tsconfig compiles the tests and benchmarks too; only dist/src, dist/providers and dist/migrations ship.
 COPY test test
 COPY bench bench
+# postbuild stamps the build (scripts/build-if-stale.mjs), as `npm start` checks it.
+COPY scripts scripts
+# The operator web page (web/ -> dist/web), served by the api at /.
+COPY web web
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: Node, supervisord, the compiled service; runs as the unprivileged `node` user ------------
@@ -37,6 +41,7 @@ COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist/src dist/src
 COPY --from=build /src/dist/providers dist/providers
 COPY --from=build /src/dist/migrations dist/migrations
+COPY --from=build /src/dist/web dist/web
 COPY local_config.example.yaml supervisord.conf ./
 # `latigo` on PATH for supervisord.conf and `docker compose exec ... latigo status`; data/ holds SQLite
 # (demo), run/ supervisord's socket and pid file.
@@ -45,7 +50,7 @@ RUN chmod +x dist/src/cli.js \
  && mkdir -p data run \
  && chown node:node data run
 USER node
-# /healthz, /readyz, /metrics (one process per container; supervisord.conf uses 9101-9103).
-EXPOSE 9464
+# /healthz, /readyz, /metrics (one process per container; supervisord.conf uses 9101-9103); 8080: the api.
+EXPOSE 9464 8080
 VOLUME ["/app/data"]
 CMD ["supervisord", "-c", "/app/supervisord.conf"]

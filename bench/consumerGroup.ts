@@ -32,16 +32,24 @@ export class ConsumerGroup {
 
   /** Forks `count` consumers and resolves once every one is connected and polling. */
   static async start(name: ContenderName, target: ContenderTarget, count: number, batch: number): Promise<ConsumerGroup> {
-    const children = Array.from({ length: count }, (_, i) => fork(CONSUMER_ENTRY,
-      [name, target.url, target.queue, String(batch), `bench-consumer-${i + 1}`],
-      { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
-    await Promise.all(children.map((child) => new Promise<void>((resolve, reject) => {
-      child.on('message', (m: ToParent) => {
-        if (m.type === 'ready') resolve();
-        if (m.type === 'failed') reject(new Error(`${name} consumer failed to start: ${m.error}`));
-      });
-      child.once('exit', (code) => reject(new Error(`${name} consumer exited with code ${code} while starting`)));
-    })));
+    const children = Array.from({ length: count }, (_, i) =>
+      fork(CONSUMER_ENTRY, [name, target.url, target.queue, String(batch), `bench-consumer-${i + 1}`], {
+        execArgv: process.execArgv,
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      }),
+    );
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve, reject) => {
+            child.on('message', (m: ToParent) => {
+              if (m.type === 'ready') resolve();
+              if (m.type === 'failed') reject(new Error(`${name} consumer failed to start: ${m.error}`));
+            });
+            child.once('exit', (code) => reject(new Error(`${name} consumer exited with code ${code} while starting`)));
+          }),
+      ),
+    );
     return new ConsumerGroup(children);
   }
 
@@ -54,19 +62,40 @@ export class ConsumerGroup {
     if (this.failure) return Promise.reject(this.failure);
     if (this.acked >= total) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new Error(`only ${this.acked} of ${total} tasks settled within ${timeoutMs / 1000} s`)), timeoutMs);
-      this.waiter = { total, resolve: () => { clearTimeout(timer); resolve(); }, reject: (err) => { clearTimeout(timer); reject(err); } };
+      const timer = setTimeout(
+        () => this.fail(new Error(`only ${this.acked} of ${total} tasks settled within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      this.waiter = {
+        total,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
     });
   }
 
   /** Stops every consumer and resolves with each one's CPU time and peak RSS. */
   async stop(): Promise<ConsumerUsage[]> {
-    await Promise.all(this.children.map((child) => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('exit', () => { clearTimeout(timer); resolve(); });
-      child.send({ type: 'stop' });
-    })));
+    await Promise.all(
+      this.children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.send({ type: 'stop' });
+          }),
+      ),
+    );
     return this.children.map((child) => this.usage.get(child) ?? { cpuMs: NaN, maxRssMb: NaN });
   }
 

@@ -45,7 +45,13 @@ export const dataApi: Suite = async (_dir, scale) => {
   try {
     const window = timeRange(Date.UTC(2026, 0, 1, 12), Date.UTC(2026, 0, 1, 12) + WINDOW_MS);
     const seeded = await server.call<SeedReply>({
-      type: 'seed', models, tags: TAGS, outputsPerModel: OUTPUTS, fromMs: window.fromMs - 3_600_000, stepMs: RESOLUTION_MS, count: 3 * 360,
+      type: 'seed',
+      models,
+      tags: TAGS,
+      outputsPerModel: OUTPUTS,
+      fromMs: window.fromMs - 3_600_000,
+      stepMs: RESOLUTION_MS,
+      count: 3 * 360,
     });
     const tagsOf = (m: number): SensorTag[] => Array.from({ length: TAGS }, (_, t) => ({ name: `1000.M${m}-T${t}`, asset: '1000' }));
     const indices = Array.from({ length: models }, (_, m) => m);
@@ -58,13 +64,29 @@ export const dataApi: Suite = async (_dir, scale) => {
     const reader = new DataApiSensorData(client, directory, config, silentLogger);
     const storage = new DataApiPredictionStorage(client, directory, config, silentLogger);
     const rows = predictionRows(window.fromMs);
-    const setOf = (m: number): PredictionSet => ({ project: 'bench', model: `model-${m}`, revision: 'r1', window, tagNames: tagsOf(m).map((t) => t.name), rows });
+    const setOf = (m: number): PredictionSet => ({
+      project: 'bench',
+      model: `model-${m}`,
+      revision: 'r1',
+      window,
+      tagNames: tagsOf(m).map((t) => t.name),
+      rows,
+    });
 
     // Plain baseline: axios with the ids known, no paging, cache or retry.
-    const plain = axios.create({ baseURL: server.baseUrl, httpAgent: new Agent({ keepAlive: true, maxSockets: 16 }), headers: { Authorization: 'Bearer bench' } });
+    const plain = axios.create({
+      baseURL: server.baseUrl,
+      httpAgent: new Agent({ keepAlive: true, maxSockets: 16 }),
+      headers: { Authorization: 'Bearer bench' },
+    });
     const readPlain = async (m: number) => {
       const body = seeded.inputIds[m]!.map((id) => ({
-        id, startTime: new Date(window.fromMs).toISOString(), endTime: new Date(window.toMs).toISOString(), limit: 100_000, includeOutsidePoints: false, statusFilter: [192],
+        id,
+        startTime: new Date(window.fromMs).toISOString(),
+        endTime: new Date(window.toMs).toISOString(),
+        limit: 100_000,
+        includeOutsidePoints: false,
+        statusFilter: [192],
       }));
       const answer = await plain.post<{ data: { items: { datapoints: unknown[] }[] } }>('/query/data', body);
       return answer.data.data.items.reduce((n, item) => n + item.datapoints.length, 0);
@@ -72,7 +94,8 @@ export const dataApi: Suite = async (_dir, scale) => {
     const writePlain = async (m: number) => {
       const times = rows.map((r) => new Date(r.timeMs).toISOString());
       const items = seeded.outputIds[m]!.map((id, k) => ({
-        id, datapoints: rows.map((r, i) => ({ time: times[i]!, value: valueOf(r, k), status: 192 })),
+        id,
+        datapoints: rows.map((r, i) => ({ time: times[i]!, value: valueOf(r, k), status: 192 })),
       }));
       await plain.post('/data', { items }, { params: { async: 'false' } });
       return items.length * rows.length;
@@ -99,9 +122,10 @@ export const dataApi: Suite = async (_dir, scale) => {
       before = await server.call<StatsReply>({ type: 'stats' });
       let started = performance.now();
       let cpu = process.cpuUsage();
-      const points = side === 'plain'
-        ? await inFlight(indices, readPlain)
-        : await inFlight(indices, async (m) => (await reader.getData(tagsOf(m), window, RESOLUTION_MS)).quality.rawPoints);
+      const points =
+        side === 'plain'
+          ? await inFlight(indices, readPlain)
+          : await inFlight(indices, async (m) => (await reader.getData(tagsOf(m), window, RESOLUTION_MS)).quality.rawPoints);
       let seconds = (performance.now() - started) / 1000;
       readPasses[side].push(points / seconds);
       readCpu[side].push(cpuSeconds(process.cpuUsage(cpu)));
@@ -109,9 +133,13 @@ export const dataApi: Suite = async (_dir, scale) => {
 
       started = performance.now();
       cpu = process.cpuUsage();
-      const written = side === 'plain'
-        ? await inFlight(indices, writePlain)
-        : await inFlight(indices, async (m) => { await storage.store(setOf(m)); return rows.length * OUTPUTS; });
+      const written =
+        side === 'plain'
+          ? await inFlight(indices, writePlain)
+          : await inFlight(indices, async (m) => {
+              await storage.store(setOf(m));
+              return rows.length * OUTPUTS;
+            });
       seconds = (performance.now() - started) / 1000;
       writePasses[side].push(written / seconds);
       writeCpu[side].push(cpuSeconds(process.cpuUsage(cpu)));
@@ -127,17 +155,49 @@ export const dataApi: Suite = async (_dir, scale) => {
     const write = { plain: median(writePasses.plain), latigo: median(writePasses.latigo) };
     const timed = 'median of 3 passes per side, alternating plain/latigo/latigo/plain/plain/latigo';
     report({ suite: SUITE, metric: 'read_points_per_second', value: read.latigo, unit: 'points/s', ...sizes, timed });
-    report({ suite: SUITE, metric: 'read_ratio_vs_plain', value: read.latigo / read.plain, unit: 'ratio', target: '>=0.9',
-      baseline: 'one plain axios POST /query/data per model with the ids known (no paging, caching or retry)', baseline_value: read.plain, ...sizes,
-      client_cpu_s: median(readCpu.latigo), baseline_client_cpu_s: median(readCpu.plain) });
+    report({
+      suite: SUITE,
+      metric: 'read_ratio_vs_plain',
+      value: read.latigo / read.plain,
+      unit: 'ratio',
+      target: '>=0.9',
+      baseline: 'one plain axios POST /query/data per model with the ids known (no paging, caching or retry)',
+      baseline_value: read.plain,
+      ...sizes,
+      client_cpu_s: median(readCpu.latigo),
+      baseline_client_cpu_s: median(readCpu.plain),
+    });
     report({ suite: SUITE, metric: 'write_points_per_second', value: write.latigo, unit: 'points/s', ...sizes, timed });
-    report({ suite: SUITE, metric: 'write_ratio_vs_plain', value: write.latigo / write.plain, unit: 'ratio', target: '>=0.9',
-      baseline: 'one plain axios POST /data per model with the series ids known', baseline_value: write.plain, ...sizes,
-      client_cpu_s: median(writeCpu.latigo), baseline_client_cpu_s: median(writeCpu.plain) });
-    report({ suite: SUITE, metric: 'requests_per_task', value: latigoRequests / latigoTasks, unit: 'requests', ...sizes,
-      baseline: 'the Python latigo: about 4 + 2N for N tags', baseline_value: 4 + 2 * TAGS, note: 'steady state: name cache warm, output series exist' });
-    report({ suite: SUITE, metric: 'requests_per_task_cold', value: coldRequests, unit: 'requests', ...sizes,
-      note: "a model's first task: one lookup per tag (the first also gives the facility), one getoradd for its 19 output series" });
+    report({
+      suite: SUITE,
+      metric: 'write_ratio_vs_plain',
+      value: write.latigo / write.plain,
+      unit: 'ratio',
+      target: '>=0.9',
+      baseline: 'one plain axios POST /data per model with the series ids known',
+      baseline_value: write.plain,
+      ...sizes,
+      client_cpu_s: median(writeCpu.latigo),
+      baseline_client_cpu_s: median(writeCpu.plain),
+    });
+    report({
+      suite: SUITE,
+      metric: 'requests_per_task',
+      value: latigoRequests / latigoTasks,
+      unit: 'requests',
+      ...sizes,
+      baseline: 'the Python latigo: about 4 + 2N for N tags',
+      baseline_value: 4 + 2 * TAGS,
+      note: 'steady state: name cache warm, output series exist',
+    });
+    report({
+      suite: SUITE,
+      metric: 'requests_per_task_cold',
+      value: coldRequests,
+      unit: 'requests',
+      ...sizes,
+      note: "a model's first task: one lookup per tag (the first also gives the facility), one getoradd for its 19 output series",
+    });
   } finally {
     server.stop();
   }
@@ -154,7 +214,9 @@ function predictionRows(fromMs: number): PredictionRow[] {
     timeMs: fromMs + i * RESOLUTION_MS,
     outputs: Array.from({ length: TAGS }, (_, t) => 100 + t + Math.sin(i / 10)),
     contributions: Array.from({ length: TAGS }, (_, t) => (t + 1) / 36),
-    totalAnomaly: 0.5 + Math.cos(i / 20) / 4, threshold: 1, isAnomaly: false,
+    totalAnomaly: 0.5 + Math.cos(i / 20) / 4,
+    threshold: 1,
+    isAnomaly: false,
   }));
 }
 
@@ -168,10 +230,11 @@ async function startServer() {
   });
   return {
     baseUrl: ready.baseUrl,
-    call: <T>(message: SeedRequest | { type: 'stats' }) => new Promise<T>((resolve) => {
-      child.once('message', (m) => resolve(m as T));
-      child.send(message);
-    }),
+    call: <T>(message: SeedRequest | { type: 'stats' }) =>
+      new Promise<T>((resolve) => {
+        child.once('message', (m) => resolve(m as T));
+        child.send(message);
+      }),
     stop: () => child.disconnect(),
   };
 }

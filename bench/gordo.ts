@@ -1,3 +1,4 @@
+import { withBuiltInTables } from '../test/fixtures/builtInMigrations.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,16 +7,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GordoClient } from '../providers/gordo/client.js';
 import { GordoModelExecutionProvider } from '../providers/gordo/GordoModelExecutionProvider.js';
 import { GordoModelInformationProvider } from '../providers/gordo/GordoModelInformationProvider.js';
-import { parseEmbeddedPredictorConfig } from '../providers/embedded/config.js';
+import { parseEmbeddedPredictorConfig } from '../providers/pca/config.js';
 import { EmbeddedModelRegistry, type ModelDefinition } from '../providers/embedded/EmbeddedModelRegistry.js';
 import { EmbeddedSensorStore } from '../providers/embedded/EmbeddedSensorStore.js';
-import { PcaModelExecutionProvider } from '../providers/embedded/anomaly/PcaModelExecutionProvider.js';
-import { assetSeries, demoPlantLayout } from '../providers/embedded/demo/index.js';
+import { PcaModelExecutionProvider } from '../providers/pca/PcaModelExecutionProvider.js';
+import { assetSeries, demoPlantLayout } from '../src/demo/index.js';
 import { executorNodeOptions } from '../src/cli/heapLimit.js';
 import { parseWith } from '../src/config/schema.js';
 import { executorSchema } from '../src/config/sections.js';
 import { timeRange, type TimeRange } from '../src/domain/TimeRange.js';
-import { openDatabase, type Database } from '../src/persistence/dataSource.js';
+import { openDatabase, type OpenDatabase as Database } from '../src/persistence/dataSource.js';
 import { runMigrations } from '../src/persistence/migrate.js';
 import { silentLogger } from '../src/runtime/logger.js';
 import { GordoServer, type GordoModelSpec } from '../test/servers/gordoServer.js';
@@ -47,39 +48,89 @@ export const gordo: Suite = async (dir, scale) => {
   const training = timeRange(window.fromMs - INTERVAL_MS, window.fromMs);
   const url = `sqlite:${join(dir, 'gordo.sqlite')}`;
   const server = await GordoServer.start({ flavour: '6.x' });
-  const db = await openDatabase({ url, busyTimeoutMs: 30_000, logQueries: false });
+  const db = await openDatabase({ url, busyTimeoutMs: 30_000, logQueries: false }, withBuiltInTables);
   try {
     await runMigrations(db);
     const definitions = await seed(db, suite, models, training, window);
-    const revision = server.deploy(PROJECT, definitions.map((d) => gordoSpec(d, training)));
+    const revision = server.deploy(
+      PROJECT,
+      definitions.map((d) => gordoSpec(d, training)),
+    );
     await precomputeAnswer(server, db, window, definitions[0]!.name);
 
     const registry = new EmbeddedModelRegistry(db, { models: [] }, silentLogger);
     const summaries = await registry.saveModels(definitions);
-    const predictor = new PcaModelExecutionProvider(db, new EmbeddedSensorStore(db, silentLogger), parseEmbeddedPredictorConfig({}, 'predictor'), silentLogger);
+    const predictor = new PcaModelExecutionProvider(
+      db,
+      new EmbeddedSensorStore(db, silentLogger),
+      parseEmbeddedPredictorConfig({}, 'predictor'),
+      silentLogger,
+    );
     for (const s of summaries) await predictor.register(await registry.describeModel(s.project, s.name)); // untimed, as in a warm plant
 
-    const embedded = await cycle(db, writeConfig(dir, 'embedded', url, anchorMs, { model_info: 'type: embedded', predictor: 'type: embedded' }), models);
+    const embedded = await cycle(
+      db,
+      writeConfig(dir, 'embedded', url, anchorMs, { model_info: 'type: embedded', predictor: 'type: embedded' }),
+      models,
+    );
     await resetRun(db);
     const answered = server.predictionsAnswered;
-    const gordoRun = await cycle(db, writeConfig(dir, 'gordo', url, anchorMs, {
-      model_info: `type: gordo, url: "${server.url}", projects: [${PROJECT}]`,
-      predictor: `type: gordo, url: "${server.url}", timeout: 30s`,
-    }), models);
-    const stored = Number((await db.dataSource.query('SELECT COUNT(*) AS n FROM prediction WHERE revision = ?', [revision]))[0].n);
+    const gordoRun = await cycle(
+      db,
+      writeConfig(dir, 'gordo', url, anchorMs, {
+        model_info: `type: gordo, url: "${server.url}", projects: [${PROJECT}]`,
+        predictor: `type: gordo, url: "${server.url}", timeout: 30s`,
+      }),
+      models,
+    );
+    const stored = Number(
+      (await db.dataSource.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM prediction WHERE revision = ?', [revision]))[0]!.n,
+    );
 
-    const sizes = { models, tags_per_model: TAGS, rows_per_tag: INTERVAL_MS / RESOLUTION_MS, rows_sent: INTERVAL_MS / RESOLUTION_MS + 5, executors: 2, scale };
+    const sizes = {
+      models,
+      tags_per_model: TAGS,
+      rows_per_tag: INTERVAL_MS / RESOLUTION_MS,
+      rows_sent: INTERVAL_MS / RESOLUTION_MS + 5,
+      executors: 2,
+      scale,
+    };
     const tasksPerSecond = models / gordoRun.seconds;
     const embeddedTasksPerSecond = models / embedded.seconds;
     const embeddedWords = 'the same cycle with the embedded PCA model, same data, same run';
-    report({ suite, metric: 'tasks_per_second', value: tasksPerSecond, unit: 'tasks/s', baseline: embeddedWords, baseline_value: embeddedTasksPerSecond,
-      timed: 'spawn of scheduler + 2 executors until every window finished', cycle_seconds: gordoRun.seconds, ...sizes });
-    report({ suite, metric: 'client_cpu_ms_per_task', value: gordoRun.executorCpuMs / models, unit: 'ms', baseline: embeddedWords,
-      baseline_value: embedded.executorCpuMs / models, measured: 'user+system CPU of both executor processes / tasks', answer_bytes: Buffer.byteLength(server.precomputedAnswer ?? '') });
-    report({ suite, metric: 'ratio_vs_embedded', value: tasksPerSecond / embeddedTasksPerSecond, unit: 'ratio', baseline: embeddedWords, baseline_value: embeddedTasksPerSecond });
+    report({
+      suite,
+      metric: 'tasks_per_second',
+      value: tasksPerSecond,
+      unit: 'tasks/s',
+      baseline: embeddedWords,
+      baseline_value: embeddedTasksPerSecond,
+      timed: 'spawn of scheduler + 2 executors until every window finished',
+      cycle_seconds: gordoRun.seconds,
+      ...sizes,
+    });
+    report({
+      suite,
+      metric: 'client_cpu_ms_per_task',
+      value: gordoRun.executorCpuMs / models,
+      unit: 'ms',
+      baseline: embeddedWords,
+      baseline_value: embedded.executorCpuMs / models,
+      measured: 'user+system CPU of both executor processes / tasks',
+      answer_bytes: Buffer.byteLength(server.precomputedAnswer ?? ''),
+    });
+    report({
+      suite,
+      metric: 'ratio_vs_embedded',
+      value: tasksPerSecond / embeddedTasksPerSecond,
+      unit: 'ratio',
+      baseline: embeddedWords,
+      baseline_value: embeddedTasksPerSecond,
+    });
     report({ suite, metric: 'prediction_requests', value: server.predictionsAnswered - answered, unit: 'requests', expected: models });
     report({ suite, metric: 'prediction_rows', value: stored, unit: 'rows', expected: models * (INTERVAL_MS / RESOLUTION_MS) });
-    for (const [name, mb] of Object.entries(gordoRun.peakRssMb)) report({ suite, metric: 'executor_peak_rss_mb', value: mb, unit: 'MB', process: name });
+    for (const [name, mb] of Object.entries(gordoRun.peakRssMb))
+      report({ suite, metric: 'executor_peak_rss_mb', value: mb, unit: 'MB', process: name });
   } finally {
     await db.close();
     await server.close();
@@ -89,7 +140,16 @@ export const gordo: Suite = async (dir, scale) => {
 /** Every model's 8 sensors over the training range and the window (plus the 5 rows Gordo reads before it). */
 async function seed(db: Database, suite: string, models: number, training: TimeRange, window: TimeRange): Promise<ModelDefinition[]> {
   const started = performance.now();
-  const layout = demoPlantLayout({ assets: models, tagsPerAsset: TAGS, resolutionMs: RESOLUTION_MS, historyMs: 0, trainingMs: 0, faultsPerAsset: 0, seed: 7, project: PROJECT });
+  const layout = demoPlantLayout({
+    assets: models,
+    tagsPerAsset: TAGS,
+    resolutionMs: RESOLUTION_MS,
+    historyMs: 0,
+    trainingMs: 0,
+    faultsPerAsset: 0,
+    seed: 7,
+    project: PROJECT,
+  });
   const store = new EmbeddedSensorStore(db, silentLogger);
   await store.upsertSensors(layout.assets.flatMap((asset) => asset.tags));
   const range = timeRange(training.fromMs, window.toMs);
@@ -97,7 +157,13 @@ async function seed(db: Database, suite: string, models: number, training: TimeR
   for (let first = 0; first < layout.assets.length; first += 250) {
     const batch = layout.assets.slice(first, first + 250).flatMap((asset) => {
       const series = assetSeries(layout, asset, range);
-      definitions.push({ project: PROJECT, name: `${asset.name}-anomaly`, inputTags: asset.tags.map((t) => t.name), resolutionMs: RESOLUTION_MS, trainingRange: training });
+      definitions.push({
+        project: PROJECT,
+        name: `${asset.name}-anomaly`,
+        inputTags: asset.tags.map((t) => t.name),
+        resolutionMs: RESOLUTION_MS,
+        trainingRange: training,
+      });
       return asset.tags.map((tag, i) => ({ sensor: tag.name, timesMs: series.timesMs, values: series.columns[i]! }));
     });
     await store.insertPoints(batch);
@@ -108,8 +174,12 @@ async function seed(db: Database, suite: string, models: number, training: TimeR
 
 function gordoSpec(definition: ModelDefinition, training: TimeRange): GordoModelSpec {
   return {
-    name: definition.name, tags: [...definition.inputTags], resolution: '10S', aggregateThreshold: 1,
-    trainStart: new Date(training.fromMs).toISOString(), trainEnd: new Date(training.toMs).toISOString(),
+    name: definition.name,
+    tags: [...definition.inputTags],
+    resolution: '10S',
+    aggregateThreshold: 1,
+    trainStart: new Date(training.fromMs).toISOString(),
+    trainEnd: new Date(training.toMs).toISOString(),
   };
 }
 
@@ -118,30 +188,49 @@ async function precomputeAnswer(server: GordoServer, db: Database, window: TimeR
   const client = new GordoClient({ baseUrl: server.url, timeoutMs: 30_000, maxSockets: 2 });
   const sensors = new EmbeddedSensorStore(db, silentLogger);
   const description = await new GordoModelInformationProvider(client, { projects: [PROJECT] }, silentLogger).describeModel(PROJECT, model);
-  const predictor = new GordoModelExecutionProvider(client, sensors, { batchRows: 10_000, parallelism: 1, metadataCacheSize: 10 }, silentLogger);
-  const frame = await sensors.getData(description.inputTags, { fromMs: window.fromMs - 5 * RESOLUTION_MS, toMs: window.toMs }, RESOLUTION_MS);
+  const predictor = new GordoModelExecutionProvider(
+    client,
+    sensors,
+    { batchRows: 10_000, parallelism: 1, metadataCacheSize: 10 },
+    silentLogger,
+  );
+  const frame = await sensors.getData(
+    description.inputTags,
+    { fromMs: window.fromMs - 5 * RESOLUTION_MS, toMs: window.toMs },
+    RESOLUTION_MS,
+  );
   const set = await predictor.execute(description, frame, window);
   if (set.rows.length !== INTERVAL_MS / RESOLUTION_MS) throw new Error(`precomputing the answer predicted ${set.rows.length} rows`);
   server.precomputedAnswer = server.lastAnswer;
 }
 
-function writeConfig(dir: string, name: string, url: string, anchorMs: number, sections: { model_info: string; predictor: string }): string {
+function writeConfig(
+  dir: string,
+  name: string,
+  url: string,
+  anchorMs: number,
+  sections: { model_info: string; predictor: string },
+): string {
   const path = join(dir, `${name}.yaml`);
-  writeFileSync(path, [
-    `database: { url: ${JSON.stringify(url)}, busy_timeout_ms: 30000 }`,
-    `scheduler: { start_time: "${new Date(anchorMs).toISOString()}", interval: 30m, delay: 0, catch_up_horizon: 0, run_at_once: true, batch_size: 1000 }`,
-    'executor: { concurrency: 8 }',
-    'task_queue: { type: embedded, poll_interval: 50ms }',
-    `model_info: { ${sections.model_info} }`,
-    `predictor: { ${sections.predictor} }`,
-    'logging: { level: warn, format: json }',
-  ].join('\n'));
+  writeFileSync(
+    path,
+    [
+      `database: { url: ${JSON.stringify(url)}, busy_timeout: 30000 }`,
+      `scheduler: { start_time: "${new Date(anchorMs).toISOString()}", interval: 30m, delay: 0, catch_up_horizon: 0, run_at_once: true, batch_size: 1000 }`,
+      'executor: { concurrency: 8 }',
+      'task_queue: { type: embedded, poll_interval: 50ms }',
+      `model_info: { ${sections.model_info} }`,
+      `predictor: { ${sections.predictor} }`,
+      'logging: { level: warn, format: json }',
+    ].join('\n'),
+  );
   return path;
 }
 
 /** Forgets the previous cycle's windows, runs and predictions, so the next cycle does the same work afresh. */
 async function resetRun(db: Database): Promise<void> {
-  for (const table of ['prediction', 'task_run', 'prediction_window', 'queue_message', 'scheduler_state']) await db.dataSource.query(`DELETE FROM ${table}`);
+  for (const table of ['prediction', 'task_run', 'prediction_window', 'queue_message', 'scheduler_state'])
+    await db.dataSource.query(`DELETE FROM ${table}`);
   await db.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
 }
 
@@ -161,13 +250,22 @@ async function cycle(db: Database, configPath: string, models: number): Promise<
   const deadlineMs = performance.now() + 900_000;
   try {
     for (let finished = 0; finished < models;) {
-      for (const [name, child] of children) if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during the cycle`);
+      for (const [name, child] of children)
+        if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during the cycle`);
       if (performance.now() > deadlineMs) throw new Error(`cycle did not finish within 900 s: ${finished} of ${models} windows`);
       await sleep(100);
-      finished = Number((await db.dataSource.query("SELECT COUNT(*) AS n FROM prediction_window WHERE state IN ('succeeded', 'insufficient_data', 'dead')"))[0].n);
+      finished = Number(
+        (
+          await db.dataSource.query<{ n: number | string }[]>(
+            "SELECT COUNT(*) AS n FROM prediction_window WHERE state IN ('succeeded', 'insufficient_data', 'dead')",
+          )
+        )[0]!.n,
+      );
     }
     const seconds = (performance.now() - started) / 1000;
-    const states = await db.dataSource.query('SELECT state, COUNT(*) AS n FROM prediction_window GROUP BY state') as { state: string; n: number }[];
+    const states = await db.dataSource.query<{ state: string; n: number }[]>(
+      'SELECT state, COUNT(*) AS n FROM prediction_window GROUP BY state',
+    );
     if (states.some((s) => s.state !== 'succeeded')) throw new Error(`not every window succeeded: ${JSON.stringify(states)}`);
     const executors = [...children].filter(([name]) => name.startsWith('executor'));
     return {

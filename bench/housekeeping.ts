@@ -1,4 +1,4 @@
-import type { Database } from '../src/persistence/dataSource.js';
+import type { OpenDatabase as Database } from '../src/persistence/dataSource.js';
 
 /** The cycle suites' housekeeping between phases: the one place where they differ by database. */
 

@@ -17,7 +17,11 @@ export interface ThrowawayDatabase {
 
 /** Runs `suite` on a throwaway database and drops it afterwards, unless `keep`. A drop that fails (the
  *  server went away) is reported on stderr with the name, and never hides the suite's own error. */
-export async function withThrowawayDatabase(prefix: string, keep: boolean, suite: (database: ThrowawayDatabase) => Promise<void>): Promise<void> {
+export async function withThrowawayDatabase(
+  prefix: string,
+  keep: boolean,
+  suite: (database: ThrowawayDatabase) => Promise<void>,
+): Promise<void> {
   const database = await createThrowawayDatabase(prefix);
   try {
     await suite(database);
@@ -56,7 +60,10 @@ async function onServer<T>(url: string, work: (client: pg.Client) => Promise<T>)
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(`cannot connect to the benchmark PostgreSQL server ${maskUrl(url)} (set LATIGO_BENCH_PG_URL): ${(err as Error).message}`);
+    throw new Error(
+      `cannot connect to the benchmark PostgreSQL server ${maskUrl(url)} (set LATIGO_BENCH_PG_URL): ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   try {
     return await work(client);

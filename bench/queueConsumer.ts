@@ -6,10 +6,7 @@ import { openConsumer, type ContenderName } from './queueContenders.js';
  * `acked` after every settled batch, and on `stop` closes and reports the CPU time it used since `ready` and its peak RSS.
  */
 export type ToParent =
-  | { type: 'ready' }
-  | { type: 'acked'; n: number }
-  | { type: 'done'; cpuMs: number; maxRssMb: number }
-  | { type: 'failed'; error: string };
+  { type: 'ready' } | { type: 'acked'; n: number } | { type: 'done'; cpuMs: number; maxRssMb: number } | { type: 'failed'; error: string };
 
 const [name, url, queue, batch, owner] = process.argv.slice(2) as [ContenderName, string, string, string, string];
 const tell = (message: ToParent) => new Promise<void>((resolve) => process.send!(message, () => resolve()));

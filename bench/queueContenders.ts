@@ -1,9 +1,10 @@
+import { withBuiltInTables } from '../test/fixtures/builtInMigrations.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
-import { parseEmbeddedQueueConfig } from '../providers/embedded/config.js';
-import { DatabaseTaskQueue } from '../providers/embedded/DatabaseTaskQueue.js';
+import { parseEmbeddedQueueConfig } from '../providers/database-queue/config.js';
+import { DatabaseTaskQueue } from '../providers/database-queue/DatabaseTaskQueue.js';
 import type { OutgoingMessage } from '../src/contracts/TaskQueue.js';
-import { openDatabase, type Database } from '../src/persistence/dataSource.js';
+import { openDatabase, type OpenDatabase as Database } from '../src/persistence/dataSource.js';
 import { systemClock } from '../src/runtime/clock.js';
 import { silentLogger } from '../src/runtime/logger.js';
 
@@ -48,15 +49,19 @@ export interface ContenderTarget {
 const latigoQueueConfig = () => parseEmbeddedQueueConfig({ poll_interval: POLL_INTERVAL_MS }, 'task_queue');
 
 async function openLatigo(url: string, owner: string): Promise<{ db: Database; queue: DatabaseTaskQueue }> {
-  const db = await openDatabase({ url, busyTimeoutMs: 30_000, logQueries: false, poolSize: POOL_SIZE });
+  const db = await openDatabase({ url, busyTimeoutMs: 30_000, logQueries: false, poolSize: POOL_SIZE }, withBuiltInTables);
   return { db, queue: new DatabaseTaskQueue(db, latigoQueueConfig(), silentLogger, { owner, clock: systemClock }) };
 }
 
 /** pg-boss with its background work off (maintenance, cron, migrations): only our calls touch the server. */
 export async function openPgBoss(url: string, options: { install?: boolean } = {}): Promise<PgBoss> {
   const boss = new PgBoss({
-    connectionString: url, max: POOL_SIZE, application_name: 'latigo-bench-pgboss',
-    supervise: false, schedule: false, migrate: options.install ?? false,
+    connectionString: url,
+    max: POOL_SIZE,
+    application_name: 'latigo-bench-pgboss',
+    supervise: false,
+    schedule: false,
+    migrate: options.install ?? false,
   });
   boss.on('error', (err) => process.stderr.write(`pg-boss: ${err.message}\n`));
   await boss.start();
@@ -111,7 +116,10 @@ export async function openConsumer(name: ContenderName, target: ContenderTarget,
         await sleep(POLL_INTERVAL_MS); // what pg-boss's own work() loop does when idle, at our interval
         return 0;
       }
-      const { affected } = await boss.complete(target.queue, jobs.map((j) => j.id)) as unknown as { affected: number };
+      const { affected } = (await boss.complete(
+        target.queue,
+        jobs.map((j) => j.id),
+      )) as unknown as { affected: number };
       if (affected !== jobs.length) throw new Error(`pg-boss completed ${affected} of ${jobs.length} jobs`);
       return jobs.length;
     },

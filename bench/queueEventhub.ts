@@ -1,15 +1,16 @@
+import { withBuiltInTables } from '../test/fixtures/builtInMigrations.js';
 import type { CheckpointStore } from '@azure/event-hubs';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { parseEmbeddedQueueConfig } from '../providers/embedded/config.js';
-import { DatabaseTaskQueue } from '../providers/embedded/DatabaseTaskQueue.js';
+import { parseEmbeddedQueueConfig } from '../providers/database-queue/config.js';
+import { DatabaseTaskQueue } from '../providers/database-queue/DatabaseTaskQueue.js';
 import { parseEventHubConfig } from '../providers/eventhub/config.js';
 import { DatabaseCheckpointStore } from '../providers/eventhub/DatabaseCheckpointStore.js';
 import { DeadLetterLog } from '../providers/eventhub/DeadLetterLog.js';
 import { EventHubsTaskQueue } from '../providers/eventhub/EventHubsTaskQueue.js';
 import type { OutgoingMessage, TaskQueue } from '../src/contracts/TaskQueue.js';
 import { newTask } from '../src/domain/Task.js';
-import { openDatabase, type Database } from '../src/persistence/dataSource.js';
+import { openDatabase, type OpenDatabase as Database } from '../src/persistence/dataSource.js';
 import { runMigrations } from '../src/persistence/migrate.js';
 import { silentLogger } from '../src/runtime/logger.js';
 import { toMessage } from '../src/scheduler/WindowDispatcher.js';
@@ -29,7 +30,10 @@ const STORE_CALLS = 500;
 const RUN_TIMEOUT_MS = 120_000;
 
 type QueueName = (typeof ORDER)[number];
-interface Run { sendSeconds: number; endToEndSeconds: number }
+interface Run {
+  sendSeconds: number;
+  endToEndSeconds: number;
+}
 
 /**
  * The Event Hubs task queue against the loopback hub (test/servers/eventhub: real SDK, real AMQP over
@@ -43,39 +47,64 @@ interface Run { sendSeconds: number; endToEndSeconds: number }
 export const queueEventhub: Suite = async (dir, scale, options) => {
   const tasks = Math.max(500, Math.round(TASKS * scale));
   const messages = makeMessages(tasks);
-  const server = await EventHubServer.start({ hubs: Object.fromEntries(Array.from({ length: ORDER.length + 2 }, (_, i) => [`bench-${i}`, { partitions: PARTITIONS }])) });
-  const db = await openDatabase({ url: `sqlite:${join(dir, 'bench.sqlite')}`, busyTimeoutMs: 30_000 });
+  const server = await EventHubServer.start({
+    hubs: Object.fromEntries(Array.from({ length: ORDER.length + 2 }, (_, i) => [`bench-${i}`, { partitions: PARTITIONS }])),
+  });
+  const db = await openDatabase({ url: `sqlite:${join(dir, 'bench.sqlite')}`, busyTimeoutMs: 30_000 }, withBuiltInTables);
   try {
     await runMigrations(db);
     const runs: Record<QueueName, Run[]> = { eventhub: [], database: [] };
     let hub = 0;
-    const runOne = (name: QueueName, work: readonly OutgoingMessage[]) => name === 'eventhub'
-      ? eventHubRun(server, `bench-${hub++}`, db, work) : databaseRun(db, work);
+    const runOne = (name: QueueName, work: readonly OutgoingMessage[]) =>
+      name === 'eventhub' ? eventHubRun(server, `bench-${hub++}`, db, work) : databaseRun(db, work);
     await runOne('eventhub', messages.slice(0, 500));
     await runOne('database', messages.slice(0, 500));
     for (const name of ORDER) {
       const run = await runOne(name, messages);
       runs[name].push(run);
-      process.stderr.write(`${SUITE}: ${name.padEnd(8)} ${tasks} tasks: sent in ${run.sendSeconds.toFixed(3)} s, end to end ${run.endToEndSeconds.toFixed(3)} s\n`);
+      process.stderr.write(
+        `${SUITE}: ${name.padEnd(8)} ${tasks} tasks: sent in ${run.sendSeconds.toFixed(3)} s, end to end ${run.endToEndSeconds.toFixed(3)} s\n`,
+      );
     }
     const hubSend = median(runs.eventhub.map((r) => r.sendSeconds));
     const hubE2e = median(runs.eventhub.map((r) => r.endToEndSeconds));
     const dbSend = median(runs.database.map((r) => r.sendSeconds));
     const dbE2e = median(runs.database.map((r) => r.endToEndSeconds));
     const sizes = { tasks, partitions: PARTITIONS, consumers: 2, models: MODELS, runs: runs.eventhub.length, scale };
-    report({ suite: SUITE, metric: 'send_tasks_per_second', value: tasks / hubSend, unit: 'tasks/s', baseline: 'database queue (SQLite) send, same run', baseline_value: tasks / dbSend, ...sizes });
     report({
-      suite: SUITE, metric: 'tasks_per_second', value: tasks / hubE2e, unit: 'tasks/s', baseline: 'database queue (SQLite), 2 consumers, same run',
-      baseline_value: tasks / dbE2e, timed: 'first send to last ack, 2 consumers, partitions balanced beforehand', ...sizes,
+      suite: SUITE,
+      metric: 'send_tasks_per_second',
+      value: tasks / hubSend,
+      unit: 'tasks/s',
+      baseline: 'database queue (SQLite) send, same run',
+      baseline_value: tasks / dbSend,
+      ...sizes,
     });
-    report({ suite: SUITE, metric: 'ratio_vs_database_queue', value: dbE2e / hubE2e, unit: 'ratio', baseline: 'database queue (SQLite) end to end', ...sizes });
+    report({
+      suite: SUITE,
+      metric: 'tasks_per_second',
+      value: tasks / hubE2e,
+      unit: 'tasks/s',
+      baseline: 'database queue (SQLite), 2 consumers, same run',
+      baseline_value: tasks / dbE2e,
+      timed: 'first send to last ack, 2 consumers, partitions balanced beforehand',
+      ...sizes,
+    });
+    report({
+      suite: SUITE,
+      metric: 'ratio_vs_database_queue',
+      value: dbE2e / hubE2e,
+      unit: 'ratio',
+      baseline: 'database queue (SQLite) end to end',
+      ...sizes,
+    });
     await storeLatencies('sqlite', new DatabaseCheckpointStore(db));
   } finally {
     await db.close();
     await server.stop();
   }
   await withThrowawayDatabase('eventhub', options.keep, async (database) => {
-    const pg = await openDatabase({ url: database.url, busyTimeoutMs: 30_000 });
+    const pg = await openDatabase({ url: database.url, busyTimeoutMs: 30_000 }, withBuiltInTables);
     try {
       await runMigrations(pg);
       await storeLatencies('postgres', new DatabaseCheckpointStore(pg));
@@ -86,13 +115,26 @@ export const queueEventhub: Suite = async (dir, scale, options) => {
 };
 
 async function eventHubRun(server: EventHubServer, hub: string, db: Database, messages: readonly OutgoingMessage[]): Promise<Run> {
-  const config = parseEventHubConfig({
-    connection_string: server.connectionString(hub), max_batch_size: RECEIVE_BATCH, max_wait_time: 100, max_unsettled_per_partition: 500,
-    load_balancing: { strategy: 'greedy', update_interval: 200, ownership_expiration: 2_000 }, retry: { max_retries: 3, delay: 200, timeout: 10_000 },
-  }, 'task_queue');
-  const make = (identifier: string) => EventHubsTaskQueue.create({
-    config, identifier, log: silentLogger, checkpointStore: new DatabaseCheckpointStore(db), deadLetters: new DeadLetterLog(db),
-  });
+  const config = parseEventHubConfig(
+    {
+      connection_string: server.connectionString(hub),
+      max_batch_size: RECEIVE_BATCH,
+      max_wait_time: 100,
+      max_unsettled_per_partition: 500,
+      load_balancing: { strategy: 'greedy', update_interval: 200, ownership_expiration: 2_000 },
+      connection_retry: { maximum_attempts: 4, initial_interval: 200 },
+      operation_timeout: 10_000,
+    },
+    'task_queue',
+  );
+  const make = (identifier: string) =>
+    EventHubsTaskQueue.create({
+      config,
+      identifier,
+      log: silentLogger,
+      checkpointStore: new DatabaseCheckpointStore(db),
+      deadLetters: new DeadLetterLog(db),
+    });
   const sender = await make('scheduler');
   const consumers = [await make('executor-1'), await make('executor-2')];
   try {
@@ -142,17 +184,29 @@ async function storeLatencies(database: 'sqlite' | 'postgres', store: Checkpoint
   const ns = 'bench.servicebus.windows.net';
   const updates: number[] = [];
   const claims: number[] = [];
-  let [owned] = await store.claimOwnership([{ fullyQualifiedNamespace: ns, eventHubName: `latency-${database}`, consumerGroup: '$Default', partitionId: '0', ownerId: 'bench' }]);
+  let [owned] = await store.claimOwnership([
+    { fullyQualifiedNamespace: ns, eventHubName: `latency-${database}`, consumerGroup: '$Default', partitionId: '0', ownerId: 'bench' },
+  ]);
   for (let i = 0; i < STORE_CALLS; i++) {
     let t = performance.now();
-    await store.updateCheckpoint({ fullyQualifiedNamespace: ns, eventHubName: `latency-${database}`, consumerGroup: '$Default', partitionId: String(i % 4), sequenceNumber: i, offset: String(i * 200) });
+    await store.updateCheckpoint({
+      fullyQualifiedNamespace: ns,
+      eventHubName: `latency-${database}`,
+      consumerGroup: '$Default',
+      partitionId: String(i % 4),
+      sequenceNumber: i,
+      offset: String(i * 200),
+    });
     updates.push(performance.now() - t);
     t = performance.now();
     [owned] = await store.claimOwnership([owned!]);
     claims.push(performance.now() - t);
     if (!owned) throw new Error(`${SUITE}: a renewal with the current etag was refused`);
   }
-  for (const [metric, values] of [['checkpoint_update', updates], ['claim_ownership', claims]] as const) {
+  for (const [metric, values] of [
+    ['checkpoint_update', updates],
+    ['claim_ownership', claims],
+  ] as const) {
     const sorted = [...values].sort((a, b) => a - b);
     const extra = { database, calls: STORE_CALLS, timed: 'one call at a time' };
     report({ suite: SUITE, metric: `${metric}_p50_ms`, value: percentile(sorted, 50), unit: 'ms', ...extra });

@@ -1,11 +1,21 @@
+import { withBuiltInTables } from '../test/fixtures/builtInMigrations.js';
 import { performance } from 'node:perf_hooks';
-import { newTask, encodeTask } from '../src/domain/Task.js';
+import { newTask } from '../src/domain/Task.js';
+import { encodeTask } from '../src/domain/taskCodec.js';
 import { timeRange } from '../src/domain/TimeRange.js';
-import { openDatabase, type Database } from '../src/persistence/dataSource.js';
+import { openDatabase, type OpenDatabase as Database } from '../src/persistence/dataSource.js';
 import { runMigrations } from '../src/persistence/migrate.js';
 import { ConsumerGroup, type ConsumerUsage } from './consumerGroup.js';
 import { checkpoint, withThrowawayDatabase } from './postgresServer.js';
-import { openPgBoss, openProducer, POLL_INTERVAL_MS, POOL_SIZE, type BenchTask, type ContenderName, type ContenderTarget } from './queueContenders.js';
+import {
+  openPgBoss,
+  openProducer,
+  POLL_INTERVAL_MS,
+  POOL_SIZE,
+  type BenchTask,
+  type ContenderName,
+  type ContenderTarget,
+} from './queueContenders.js';
 import { report } from './report.js';
 import type { Suite } from './suite.js';
 
@@ -42,27 +52,31 @@ interface Run {
  * minimum), which can cost it up to 50 ms per run, only while no task is ready. pg-boss's maintenance
  * (archiving, expiry) is off, so it does no background work during the runs.
  */
-export const queuePostgres: Suite = (_dir, scale, options) => withThrowawayDatabase('queue', options.keep, async (database) => {
-  const tasks = Math.max(1_000, Math.round(TASKS * scale));
-  const db = await openDatabase({ url: database.url, busyTimeoutMs: 30_000, logQueries: false });
-  try {
-    await runMigrations(db);
-    const boss = await openPgBoss(database.url, { install: true });
-    await boss.stop({ graceful: false, wait: true });
-    const work = makeTasks(tasks);
-    const runs: Record<ContenderName, Run[]> = { latigo: [], 'pg-boss': [] };
-    let round = 0;
-    for (const name of ['latigo', 'pg-boss'] as const) await runOnce(db, database.url, name, work.slice(0, Math.min(tasks, 5_000)), `warmup_${round++}`);
-    for (const name of ORDER) {
-      const run = await runOnce(db, database.url, name, work, `run_${round++}`);
-      runs[name].push(run);
-      process.stderr.write(`${SUITE}: ${name.padEnd(7)} ${tasks} tasks in ${run.seconds.toFixed(2)} s (enqueue done after ${run.enqueueSeconds.toFixed(2)} s)\n`);
+export const queuePostgres: Suite = (_dir, scale, options) =>
+  withThrowawayDatabase('queue', options.keep, async (database) => {
+    const tasks = Math.max(1_000, Math.round(TASKS * scale));
+    const db = await openDatabase({ url: database.url, busyTimeoutMs: 30_000, logQueries: false }, withBuiltInTables);
+    try {
+      await runMigrations(db);
+      const boss = await openPgBoss(database.url, { install: true });
+      await boss.stop({ graceful: false, wait: true });
+      const work = makeTasks(tasks);
+      const runs: Record<ContenderName, Run[]> = { latigo: [], 'pg-boss': [] };
+      let round = 0;
+      for (const name of ['latigo', 'pg-boss'] as const)
+        await runOnce(db, database.url, name, work.slice(0, Math.min(tasks, 5_000)), `warmup_${round++}`);
+      for (const name of ORDER) {
+        const run = await runOnce(db, database.url, name, work, `run_${round++}`);
+        runs[name].push(run);
+        process.stderr.write(
+          `${SUITE}: ${name.padEnd(7)} ${tasks} tasks in ${run.seconds.toFixed(2)} s (enqueue done after ${run.enqueueSeconds.toFixed(2)} s)\n`,
+        );
+      }
+      reportFigures(runs, tasks, scale);
+    } finally {
+      await db.close();
     }
-    reportFigures(runs, tasks, scale);
-  } finally {
-    await db.close();
-  }
-});
+  });
 
 /** Same body for both: a real task message (~200 bytes); latigo stores the text, pg-boss the JSON. */
 function makeTasks(count: number): BenchTask[] {
@@ -92,7 +106,8 @@ async function runOnce(db: Database, url: string, name: ContenderName, tasks: re
     if (consumers.settled !== tasks.length) throw new Error(`${name}: ${consumers.settled} tasks settled, expected ${tasks.length}`);
     await verify(db, name, queue, tasks.length);
     return {
-      seconds, enqueueSeconds,
+      seconds,
+      enqueueSeconds,
       consumerCpuMs: usage.reduce((sum, u) => sum + u.cpuMs, 0),
       consumerPeakRssMb: Math.max(...usage.map((u) => u.maxRssMb)),
     };
@@ -117,12 +132,14 @@ async function prepare(db: Database, url: string, name: ContenderName, queue: st
 /** Untimed: every task settled exactly once, as each queue records it. */
 async function verify(db: Database, name: ContenderName, queue: string, expected: number): Promise<void> {
   if (name === 'latigo') {
-    const left = Number((await db.dataSource.query('SELECT COUNT(*) AS n FROM queue_message'))[0].n);
+    const left = Number((await db.dataSource.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM queue_message'))[0]!.n);
     if (left !== 0) throw new Error(`latigo: ${left} messages left in queue_message after every ack`);
     return;
   }
-  const [row] = await db.dataSource.query(
-    "SELECT COUNT(*) FILTER (WHERE state = 'completed') AS done, COUNT(*) AS total FROM pgboss.job WHERE name = $1", [queue]);
+  const [row] = await db.dataSource.query<[{ done: string; total: string }]>(
+    "SELECT COUNT(*) FILTER (WHERE state = 'completed') AS done, COUNT(*) AS total FROM pgboss.job WHERE name = $1",
+    [queue],
+  );
   if (Number(row.done) !== expected || Number(row.total) !== expected) {
     throw new Error(`pg-boss: ${row.done} of ${row.total} jobs completed, expected ${expected}`);
   }
@@ -132,27 +149,55 @@ function reportFigures(runs: Record<ContenderName, Run[]>, tasks: number, scale:
   const latigo = median(runs.latigo.map((r) => r.seconds));
   const boss = median(runs['pg-boss'].map((r) => r.seconds));
   const setup = {
-    tasks, consumers: CONSUMERS, consumer_processes: true, send_batch: SEND_BATCH, receive_batch: RECEIVE_BATCH,
-    pool_size: POOL_SIZE, idle_poll_ms: POLL_INTERVAL_MS, runs: runs.latigo.length, scale,
+    tasks,
+    consumers: CONSUMERS,
+    consumer_processes: true,
+    send_batch: SEND_BATCH,
+    receive_batch: RECEIVE_BATCH,
+    pool_size: POOL_SIZE,
+    idle_poll_ms: POLL_INTERVAL_MS,
+    runs: runs.latigo.length,
+    scale,
     timed: 'first enqueue call until the consumers reported the last settled task (median of runs)',
   };
   const baseline = 'pg-boss 10 (insert array, fetch batchSize, complete ids) on the same server and database';
   report({
-    suite: SUITE, metric: 'tasks_per_second', value: tasks / latigo, unit: 'tasks/s', baseline, baseline_value: tasks / boss,
-    seconds: runs.latigo.map((r) => round2(r.seconds)), baseline_seconds: runs['pg-boss'].map((r) => round2(r.seconds)), ...setup,
+    suite: SUITE,
+    metric: 'tasks_per_second',
+    value: tasks / latigo,
+    unit: 'tasks/s',
+    baseline,
+    baseline_value: tasks / boss,
+    seconds: runs.latigo.map((r) => round2(r.seconds)),
+    baseline_seconds: runs['pg-boss'].map((r) => round2(r.seconds)),
+    ...setup,
   });
   report({ suite: SUITE, metric: 'ratio_vs_pg_boss', value: boss / latigo, unit: 'ratio', baseline, baseline_value: 1, target: '>=1.0' });
   report({
-    suite: SUITE, metric: 'enqueue_tasks_per_second', value: tasks / median(runs.latigo.map((r) => r.enqueueSeconds)), unit: 'tasks/s',
-    baseline, baseline_value: tasks / median(runs['pg-boss'].map((r) => r.enqueueSeconds)), measured: 'producer alone, while the consumers drain',
+    suite: SUITE,
+    metric: 'enqueue_tasks_per_second',
+    value: tasks / median(runs.latigo.map((r) => r.enqueueSeconds)),
+    unit: 'tasks/s',
+    baseline,
+    baseline_value: tasks / median(runs['pg-boss'].map((r) => r.enqueueSeconds)),
+    measured: 'producer alone, while the consumers drain',
   });
   report({
-    suite: SUITE, metric: 'consumer_cpu_ms_per_task', value: median(runs.latigo.map((r) => r.consumerCpuMs)) / tasks, unit: 'ms',
-    baseline, baseline_value: median(runs['pg-boss'].map((r) => r.consumerCpuMs)) / tasks, measured: 'user+system CPU of the 4 consumer processes from connected to stopped',
+    suite: SUITE,
+    metric: 'consumer_cpu_ms_per_task',
+    value: median(runs.latigo.map((r) => r.consumerCpuMs)) / tasks,
+    unit: 'ms',
+    baseline,
+    baseline_value: median(runs['pg-boss'].map((r) => r.consumerCpuMs)) / tasks,
+    measured: 'user+system CPU of the 4 consumer processes from connected to stopped',
   });
   report({
-    suite: SUITE, metric: 'consumer_peak_rss_mb', value: Math.max(...runs.latigo.map((r) => r.consumerPeakRssMb)), unit: 'MB',
-    baseline, baseline_value: Math.max(...runs['pg-boss'].map((r) => r.consumerPeakRssMb)),
+    suite: SUITE,
+    metric: 'consumer_peak_rss_mb',
+    value: Math.max(...runs.latigo.map((r) => r.consumerPeakRssMb)),
+    unit: 'MB',
+    baseline,
+    baseline_value: Math.max(...runs['pg-boss'].map((r) => r.consumerPeakRssMb)),
   });
 }
 

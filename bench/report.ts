@@ -19,10 +19,14 @@ export function meetsTarget(value: number, target: string | undefined): boolean 
   if (!match) return undefined;
   const bound = Number(match[2]);
   switch (match[1]) {
-    case '<=': return value <= bound;
-    case '>=': return value >= bound;
-    case '<': return value < bound;
-    default: return value > bound;
+    case '<=':
+      return value <= bound;
+    case '>=':
+      return value >= bound;
+    case '<':
+      return value < bound;
+    default:
+      return value > bound;
   }
 }
 
@@ -32,15 +36,27 @@ export function report(figure: Figure): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
   const verdict = meets === undefined ? '' : meets ? '  ok' : '  MISSES TARGET';
   const base = figure.baseline_value === undefined ? '' : `  (baseline ${round(figure.baseline_value)})`;
-  process.stderr.write(`${figure.suite.padEnd(16)} ${figure.metric.padEnd(32)} ${String(round(figure.value)).padStart(12)} ${figure.unit}${base}${figure.target ? `  target ${figure.target}` : ''}${verdict}\n`);
+  process.stderr.write(
+    `${figure.suite.padEnd(16)} ${figure.metric.padEnd(32)} ${String(round(figure.value)).padStart(12)} ${figure.unit}${base}${figure.target ? `  target ${figure.target}` : ''}${verdict}\n`,
+  );
 }
 
 export function reportMeta(): void {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch { /* not a git checkout */ }
-  report({ suite: 'meta', metric: 'cpus', value: cpus().length, unit: 'count', node: process.version, commit, cpu_model: cpus()[0]?.model });
+  } catch {
+    /* not a git checkout */
+  }
+  report({
+    suite: 'meta',
+    metric: 'cpus',
+    value: cpus().length,
+    unit: 'count',
+    node: process.version,
+    commit,
+    cpu_model: cpus()[0]?.model,
+  });
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

@@ -2,11 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { api } from './api.js';
 import { cycleEmbedded } from './cycleEmbedded.js';
 import { cyclePostgres } from './cyclePostgres.js';
 import { dataApi } from './dataApi.js';
+import { detection } from './detection.js';
+import { forecast } from './forecast.js';
 import { gordo } from './gordo.js';
 import { influx } from './influx.js';
+import { ingest } from './ingest.js';
+import { importCsv } from './importCsv.js';
+import { liveFeed } from './liveFeed.js';
+import { outputs } from './outputs.js';
 import { queueEventhub } from './queueEventhub.js';
 import { queuePostgres } from './queuePostgres.js';
 import { reportMeta } from './report.js';
@@ -22,6 +29,13 @@ const suites: Record<string, Suite> = {
   influx,
   gordo,
   'data-api': dataApi,
+  detection,
+  api,
+  ingest,
+  'ingest-import': importCsv,
+  outputs,
+  forecast,
+  'live-feed': liveFeed,
 };
 
 const { values, positionals } = parseArgs({

@@ -34,7 +34,11 @@ export interface Datapoint {
 }
 
 export interface DataQueryResult {
-  readonly items: readonly { readonly id: string; readonly datapoints?: readonly Datapoint[] | null; readonly continuationToken?: string | null }[];
+  readonly items: readonly {
+    readonly id: string;
+    readonly datapoints?: readonly Datapoint[] | null;
+    readonly continuationToken?: string | null;
+  }[];
   readonly continuationToken: string | null;
 }
 
@@ -52,7 +56,11 @@ export interface SeriesSpec {
 export interface DataApiClientLike {
   listSeries(filter: { name?: string; facility?: string }, options?: { signal?: AbortSignal }): Promise<DataApiSeries[]>;
   getOrAdd(specs: readonly SeriesSpec[], options?: { signal?: AbortSignal }): Promise<DataApiSeries[]>;
-  queryData(items: readonly DataQueryItem[], continuationToken: string | undefined, options?: { signal?: AbortSignal }): Promise<DataQueryResult>;
+  queryData(
+    items: readonly DataQueryItem[],
+    continuationToken: string | undefined,
+    options?: { signal?: AbortSignal },
+  ): Promise<DataQueryResult>;
   writeData(items: readonly { id: string; datapoints: readonly Datapoint[] }[], options?: { signal?: AbortSignal }): Promise<void>;
 }
 
@@ -63,23 +71,30 @@ interface Envelope<T> {
 
 /**
  * The Data API over axios: bearer token on every request (one refresh and replay after a 401), each
- * request retried on its own by `request_retry` (429 and 5xx honouring Retry-After, network failures),
+ * request retried on its own by `retry` (429 and 5xx honouring Retry-After, network failures),
  * errors translated once by errors.ts.
  */
 export class DataApiClient implements DataApiClientLike {
-  constructor(private readonly http: AxiosInstance, private readonly tokens: BearerTokenSource,
-              private readonly retry: RetryPolicy, private readonly log: Logger) {}
+  constructor(
+    private readonly http: AxiosInstance,
+    private readonly tokens: BearerTokenSource,
+    private readonly retry: RetryPolicy,
+    private readonly log: Logger,
+  ) {}
 
   static create(config: DataApiConfig, tokens: BearerTokenSource, log: Logger): DataApiClient {
     const agentOptions = { keepAlive: true, maxSockets: config.maxConnections };
     const http = axios.create({
-      baseURL: config.baseUrl, timeout: config.timeoutMs,
+      baseURL: config.baseUrl,
+      timeout: config.timeoutMs,
       headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-      httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions),
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
       // Error bodies are JSON too; axios throws for non-2xx and errors.ts reads them.
-      maxBodyLength: Infinity, maxContentLength: Infinity,
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
     });
-    return new DataApiClient(http, tokens, config.requestRetry, log);
+    return new DataApiClient(http, tokens, config.retry, log);
   }
 
   async listSeries(filter: { name?: string; facility?: string }, options: { signal?: AbortSignal } = {}): Promise<DataApiSeries[]> {
@@ -100,34 +115,57 @@ export class DataApiClient implements DataApiClientLike {
     return result.data?.items ?? [];
   }
 
-  async queryData(items: readonly DataQueryItem[], continuationToken: string | undefined, options: { signal?: AbortSignal } = {}): Promise<DataQueryResult> {
+  async queryData(
+    items: readonly DataQueryItem[],
+    continuationToken: string | undefined,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<DataQueryResult> {
     const result = await this.send<Envelope<DataQueryResult['items'][number]>>('POST', '/query/data', 'dataApi.queryData', options.signal, {
-      data: items, ...(continuationToken ? { params: { continuationToken } } : {}),
+      data: items,
+      ...(continuationToken ? { params: { continuationToken } } : {}),
     });
     return { items: result.data?.items ?? [], continuationToken: result.continuationToken ?? null };
   }
 
-  async writeData(items: readonly { id: string; datapoints: readonly Datapoint[] }[], options: { signal?: AbortSignal } = {}): Promise<void> {
+  async writeData(
+    items: readonly { id: string; datapoints: readonly Datapoint[] }[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
     // async=false: the API answers after the points are committed (async=true would hide failures).
     await this.send('POST', '/data', 'dataApi.writeData', options.signal, { data: { items }, params: { async: 'false' } });
   }
 
-  private send<T>(method: 'GET' | 'POST', url: string, operation: string, signal: AbortSignal | undefined,
-                  request: { params?: Record<string, string>; data?: unknown }): Promise<T> {
+  private send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+    request: { params?: Record<string, string>; data?: unknown },
+  ): Promise<T> {
     return withRetry(() => this.sendOnce<T>(method, url, operation, signal, request), this.retry, {
       ...(signal ? { signal } : {}),
-      onRetry: (err, attempt, delayMs) => this.log.debug('retrying a Data API request', { operation, attempt, delayMs, error: err.message }),
+      onRetry: (err, attempt, delayMs) =>
+        this.log.debug('retrying a Data API request', { operation, attempt, delayMs, error: err.message }),
     });
   }
 
-  private async sendOnce<T>(method: 'GET' | 'POST', url: string, operation: string, signal: AbortSignal | undefined,
-                            request: { params?: Record<string, string>; data?: unknown }): Promise<T> {
+  private async sendOnce<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+    request: { params?: Record<string, string>; data?: unknown },
+  ): Promise<T> {
     throwIfAborted(signal);
     for (let refreshed = false; ; refreshed = true) {
       const token = await this.tokens.token(signal ? { signal } : {});
       try {
         const response = await this.http.request<T>({
-          method, url, ...request, headers: { Authorization: `Bearer ${token}` }, ...(signal ? { signal } : {}),
+          method,
+          url,
+          ...request,
+          headers: { Authorization: `Bearer ${token}` },
+          ...(signal ? { signal } : {}),
         });
         return response.data;
       } catch (err) {

@@ -1,13 +1,14 @@
-import type { CallOptions } from '../../src/contracts/CallOptions.js';
-import type { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
+import type { SensorDataOptions, SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
 import { formatRange, type DataQualityCounts, type SensorFrame, type SensorTag, type TimeRange } from '../../src/domain/index.js';
 import { resample } from '../../src/domain/resample.js';
 import { throwIfAborted } from '../../src/runtime/errors.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { DataApiConfig } from './config.js';
-import type { DataApiClientLike, DataQueryItem, DataQueryResult } from './DataApiClient.js';
-import { datapointMs, formatDatapointTime, hasSubMillisecond } from './datapointTime.js';
-import { forEachParallel, RawPointsBuilder } from './RawPointsBuilder.js';
+import type { DataApiClientLike, DataQueryResult } from './DataApiClient.js';
+import { datapointMs, hasSubMillisecond } from './datapointTime.js';
+import { RawPointsBuilder } from '../../src/domain/RawPointsBuilder.js';
+import { forEachParallel } from './forEachParallel.js';
+import { readPages } from './readPages.js';
 import type { SeriesDirectory } from './SeriesDirectory.js';
 
 /**
@@ -20,26 +21,34 @@ import type { SeriesDirectory } from './SeriesDirectory.js';
  * records with the window. Tags the API does not hold yield NaN columns.
  */
 export class DataApiSensorData implements SensorDataProvider {
-  constructor(private readonly client: DataApiClientLike, private readonly directory: SeriesDirectory,
-              private readonly config: DataApiConfig, private readonly log: Logger) {}
+  constructor(
+    private readonly client: DataApiClientLike,
+    private readonly directory: SeriesDirectory,
+    private readonly config: DataApiConfig,
+    private readonly log: Logger,
+  ) {}
 
   rangeSpecifier(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number): string {
     const names = tags.map((t) => JSON.stringify(t.name)).join(', ');
-    return `POST ${this.config.baseUrl}/query/data ${formatRange(range)} status=${this.config.read.statusFilter.join('|')} `
-      + `resolution=${resolutionMs}ms tags=[${names}]`;
+    return (
+      `POST ${this.config.baseUrl}/query/data ${formatRange(range)} status=${this.config.read.statusFilter.join('|')} ` +
+      `resolution=${resolutionMs}ms tags=[${names}]`
+    );
   }
 
-  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options: CallOptions = {}): Promise<SensorFrame> {
+  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options: SensorDataOptions = {}): Promise<SensorFrame> {
     const { signal } = options;
     throwIfAborted(signal);
     const names = tags.map((t) => t.name);
     const facilities = await this.directory.facilitiesOf(names, signal);
     const columnsById = new Map<string, number[]>();
-    await Promise.all(names.map(async (name, column) => {
-      const facility = facilities[column];
-      const series = facility === undefined ? undefined : await this.directory.find(name, facility, signal);
-      if (series) columnsById.set(series.id, [...(columnsById.get(series.id) ?? []), column]);
-    }));
+    await Promise.all(
+      names.map(async (name, column) => {
+        const facility = facilities[column];
+        const series = facility === undefined ? undefined : await this.directory.find(name, facility, signal);
+        if (series) columnsById.set(series.id, [...(columnsById.get(series.id) ?? []), column]);
+      }),
+    );
     const unknown = names.length - [...columnsById.values()].reduce((n, c) => n + c.length, 0);
     if (unknown > 0) this.log.debug('tags not found in the Data API read as NaN', { unknown, facilities: [...new Set(facilities)] });
 
@@ -49,10 +58,11 @@ export class DataApiSensorData implements SensorDataProvider {
     const batches: string[][] = [];
     for (let i = 0; i < ids.length; i += this.config.read.idsPerRequest) batches.push(ids.slice(i, i + this.config.read.idsPerRequest));
     await forEachParallel(batches, this.config.read.parallelism, async (batch) => {
-      for await (const page of this.pages(batch, range, signal)) this.collect(page, columnsById, points, counts);
+      for await (const page of readPages(this.client, batch, range, this.config.read, signal))
+        this.collect(page, columnsById, points, counts);
     });
     throwIfAborted(signal);
-    const frame = resample(tags, range, resolutionMs, points);
+    const frame = resample(tags, range, resolutionMs, points, { rows: options.rows ?? 'all' });
     if (counts.badStatus === 0 && counts.subMillisecond === 0) return frame;
     // Recorded with the window in the ledger (invariant 7), beside the resampler's own counts.
     const quality: DataQualityCounts & Record<string, number> = {
@@ -63,34 +73,12 @@ export class DataApiSensorData implements SensorDataProvider {
     return { ...frame, quality };
   }
 
-  /**
-   * The pages of one multi-id read. The API pages in two ways: a top-level continuationToken (repeat the
-   * same body with it in the query string) or tokens on items (ask again for those items only).
-   */
-  private async *pages(ids: readonly string[], range: TimeRange, signal: AbortSignal | undefined): AsyncGenerator<DataQueryResult> {
-    const item = (id: string, continuationToken?: string): DataQueryItem => ({
-      id, startTime: formatDatapointTime(range.fromMs), endTime: formatDatapointTime(range.toMs),
-      limit: this.config.read.pointsPerRequest, includeOutsidePoints: false, statusFilter: this.config.read.statusFilter,
-      ...(continuationToken ? { continuationToken } : {}),
-    });
-    let body = ids.map((id) => item(id));
-    let topToken: string | undefined;
-    for (;;) {
-      const page = await this.client.queryData(body, topToken, signal ? { signal } : {});
-      yield page;
-      if (page.continuationToken) {
-        topToken = page.continuationToken;
-        continue;
-      }
-      const more = page.items.filter((i) => i.continuationToken);
-      if (more.length === 0) return;
-      topToken = undefined;
-      body = more.map((i) => item(i.id, i.continuationToken!));
-    }
-  }
-
-  private collect(page: DataQueryResult, columnsById: ReadonlyMap<string, number[]>, points: RawPointsBuilder,
-                  counts: { badStatus: number; subMillisecond: number }): void {
+  private collect(
+    page: DataQueryResult,
+    columnsById: ReadonlyMap<string, number[]>,
+    points: RawPointsBuilder,
+    counts: { badStatus: number; subMillisecond: number },
+  ): void {
     const good = this.config.read.statusFilter;
     for (const item of page.items) {
       const columns = columnsById.get(item.id);

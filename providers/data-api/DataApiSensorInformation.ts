@@ -11,12 +11,17 @@ import type { SeriesDirectory } from './SeriesDirectory.js';
  * large plants). A name held by several facilities is described in the one the facility rules name.
  */
 export class DataApiSensorInformation implements SensorInformationProvider {
-  constructor(private readonly client: DataApiClientLike, private readonly directory: SeriesDirectory) {}
+  constructor(
+    private readonly client: DataApiClientLike,
+    private readonly directory: SeriesDirectory,
+  ) {}
 
   async listSensors(options: ListSensorsOptions = {}): Promise<SensorTag[]> {
     const series = await this.client.listSeries(options.asset === undefined ? {} : { facility: options.asset }, options);
     throwIfAborted(options.signal);
-    return series.map(toSensorTag).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0));
+    return series
+      .map(toSensorTag)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0));
   }
 
   async sensorExists(name: string, options: CallOptions = {}): Promise<boolean> {

@@ -23,7 +23,11 @@ export class SeriesDirectory {
    */
   private readonly pending = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly client: DataApiClientLike, private readonly config: DataApiConfig, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly client: DataApiClientLike,
+    private readonly config: DataApiConfig,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /**
    * The facility of each tag, by `facility.mode`: `first_tag` gives every tag the facility of the first tag
@@ -60,7 +64,8 @@ export class SeriesDirectory {
     }
     return specs.map((spec, i) => {
       const series = result[i] ?? this.fresh(this.series.get(seriesKey(spec.facility, spec.name)));
-      if (!series) throw new ProviderError(`dataApi.getOrAdd did not return series "${spec.name}" in facility ${spec.facility}`, { retryable: true });
+      if (!series)
+        throw new ProviderError(`dataApi.getOrAdd did not return series "${spec.name}" in facility ${spec.facility}`, { retryable: true });
       return series;
     });
   }
@@ -76,7 +81,10 @@ export class SeriesDirectory {
       for (const s of matches) this.remember(s);
       const facilities = [...new Set(matches.map((s) => s.facility).filter((f) => f !== ''))].sort();
       if (facilities.length > 1 && !facilities.includes(this.config.facility.default ?? '')) {
-        throw new ProviderError(`tag "${name}" exists in facilities ${facilities.join(', ')}: add a facility rule for it (facility.rules)`, { retryable: false });
+        throw new ProviderError(
+          `tag "${name}" exists in facilities ${facilities.join(', ')}: add a facility rule for it (facility.rules)`,
+          { retryable: false },
+        );
       }
       const facility = facilities.length > 1 ? this.config.facility.default : facilities[0];
       if (facility !== undefined) this.facilities.set(name, { value: facility, expiresMs: this.clock() + this.config.seriesCacheTtlMs });

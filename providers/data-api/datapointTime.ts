@@ -36,8 +36,14 @@ let cachedDayMs = Number.NaN;
 
 function canonicalMs(text: string): number | undefined {
   const n = text.length;
-  if (n < 20 || text.charCodeAt(n - 1) !== 90 /* Z */ || text.charCodeAt(10) !== 84 /* T */
-    || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 /* : */) return undefined;
+  if (
+    n < 20 ||
+    text.charCodeAt(n - 1) !== 90 /* Z */ ||
+    text.charCodeAt(10) !== 84 /* T */ ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58 /* : */
+  )
+    return undefined;
   const day = text.slice(0, 10);
   if (day !== cachedDay) {
     const parsed = /^(\d{4})-(\d\d)-(\d\d)$/.exec(day);
@@ -79,8 +85,16 @@ function parseGeneral(text: string): number {
   const match = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(text);
   if (!match) return Number.NaN;
   const [, y, mo, d, h, mi, s, fraction = '', zone] = match;
-  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > daysIn(Number(y), Number(mo))
-    || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return Number.NaN;
+  if (
+    Number(mo) < 1 ||
+    Number(mo) > 12 ||
+    Number(d) < 1 ||
+    Number(d) > daysIn(Number(y), Number(mo)) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  )
+    return Number.NaN;
   let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + Number(fraction.slice(0, 3).padEnd(3, '0'));
   if (zone !== 'Z') {
     const sign = zone!.startsWith('-') ? -1 : 1;

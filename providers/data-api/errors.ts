@@ -1,5 +1,6 @@
 import { isAxiosError } from 'axios';
-import { abortError, isAbortError, ProviderError } from '../../src/runtime/errors.js';
+import { abortError, isAbortError, ProviderError, isProviderError } from '../../src/runtime/errors.js';
+import { parseRetryAfter } from '../../src/runtime/retry.js';
 
 /** Statuses worth another try: throttling, gateway and service outages, timeouts. */
 const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -17,30 +18,33 @@ export function statusOf(err: unknown): number | undefined {
  */
 export function toProviderError(err: unknown, operation: string, signal?: AbortSignal): Error {
   if (signal?.aborted) return abortError(signal);
-  if (err instanceof ProviderError || isAbortError(err)) return err as Error;
-  if (!isAxiosError(err)) return new ProviderError(`${operation} failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: false, cause: err });
+  if (isProviderError(err) || isAbortError(err)) return err as Error;
+  if (!isAxiosError(err))
+    return new ProviderError(`${operation} failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: false, cause: err });
   const response = err.response;
   if (!response) {
-    return new ProviderError(`${operation} failed: no answer from the Data API (${err.code ?? err.message})`, { retryable: true, cause: stripRequest(err) });
+    return new ProviderError(`${operation} failed: no answer from the Data API (${err.code ?? err.message})`, {
+      retryable: true,
+      cause: stripRequest(err),
+    });
   }
   const body = response.data as { message?: unknown; traceId?: unknown } | string | undefined;
-  const apiMessage = typeof body === 'object' && body !== null && typeof body.message === 'string' ? body.message
-    : typeof body === 'string' && body.length > 0 ? body.slice(0, 200) : response.statusText;
+  const apiMessage =
+    typeof body === 'object' && body !== null && typeof body.message === 'string'
+      ? body.message
+      : typeof body === 'string' && body.length > 0
+        ? body.slice(0, 200)
+        : response.statusText;
   const traceId = typeof body === 'object' && body !== null && typeof body.traceId === 'string' ? body.traceId : undefined;
   const retryAfterMs = parseRetryAfter(response.headers?.['retry-after']);
-  return new ProviderError(`${operation} failed: Data API answered ${response.status}: ${apiMessage}${traceId ? ` (traceId ${traceId})` : ''}`, {
-    retryable: RETRYABLE_STATUSES.has(response.status), cause: stripRequest(err),
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-  });
-}
-
-/** Retry-After as delay-seconds or an HTTP date, in milliseconds; undefined when absent or unreadable. */
-export function parseRetryAfter(value: unknown, nowMs: number = Date.now()): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+  return new ProviderError(
+    `${operation} failed: Data API answered ${response.status}: ${apiMessage}${traceId ? ` (traceId ${traceId})` : ''}`,
+    {
+      retryable: RETRYABLE_STATUSES.has(response.status),
+      cause: stripRequest(err),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    },
+  );
 }
 
 /** An AxiosError keeps the request config, headers included: the cause we keep must not carry the token. */

@@ -1,3 +1,3 @@
-export { dataApiSensorData, dataApiSensorInformation, dataApiPredictionStorage } from './module.js';
+export { dataApiProvider } from './module.js';
 export { parseDataApiConfig } from './config.js';
 export type { DataApiConfig } from './config.js';

@@ -1,52 +1,54 @@
-import { ContainerModule } from 'inversify';
-import { PredictionStorageProvider } from '../../src/contracts/PredictionStorageProvider.js';
-import type { ProviderModule } from '../../src/contracts/ProviderModule.js';
-import { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
-import { SensorInformationProvider } from '../../src/contracts/SensorInformationProvider.js';
-import { createBearerTokenSource } from '../../src/credentials/index.js';
-import { Clock } from '../../src/runtime/clock.js';
-import { Logger } from '../../src/runtime/logger.js';
+import { defineProvider } from '../../src/provider/defineProvider.js';
+import type { ProviderDeps } from '../../src/provider/ProviderDeps.js';
 import { parseDataApiConfig, type DataApiConfig } from './config.js';
 import { DataApiClient } from './DataApiClient.js';
+import { DataApiPredictionReader } from './DataApiPredictionReader.js';
 import { DataApiPredictionStorage } from './DataApiPredictionStorage.js';
 import { DataApiSensorData } from './DataApiSensorData.js';
 import { DataApiSensorInformation } from './DataApiSensorInformation.js';
 import { SeriesDirectory } from './SeriesDirectory.js';
 
-/** The client and series cache of one configured section; nothing connects until the first request. */
-function connect(config: DataApiConfig, log: Logger, clock: () => number) {
-  const client = DataApiClient.create(config, createBearerTokenSource(config.credential), log);
-  return { client, directory: new SeriesDirectory(client, config, clock) };
+/**
+ * The client and series cache of one configured API (same settings): the sections reading sensors and
+ * storing predictions through the same Data API share them. Nothing connects until the first request.
+ */
+function connect(config: DataApiConfig, deps: ProviderDeps) {
+  return deps.shared(`connection ${JSON.stringify(config)}`, () => {
+    const client = DataApiClient.create(config, deps.credentials.tokenSource(config.credential), deps.log);
+    return { client, directory: new SeriesDirectory(client, config, deps.clock) };
+  });
 }
 
-export const dataApiSensorData: ProviderModule<DataApiConfig> = {
-  parseConfig: parseDataApiConfig,
-  load: (config) => new ContainerModule(({ bind }) => {
-    bind(SensorDataProvider).toResolvedValue((log: Logger, clock: () => number) => {
-      const child = log.child({ component: 'data-api' });
-      const { client, directory } = connect(config, child, clock);
-      return new DataApiSensorData(client, directory, config, child);
-    }, [Logger, Clock]).inSingletonScope();
-  }),
-};
-
-export const dataApiSensorInformation: ProviderModule<DataApiConfig> = {
-  parseConfig: parseDataApiConfig,
-  load: (config) => new ContainerModule(({ bind }) => {
-    bind(SensorInformationProvider).toResolvedValue((log: Logger, clock: () => number) => {
-      const { client, directory } = connect(config, log.child({ component: 'data-api' }), clock);
-      return new DataApiSensorInformation(client, directory);
-    }, [Logger, Clock]).inSingletonScope();
-  }),
-};
-
-export const dataApiPredictionStorage: ProviderModule<DataApiConfig> = {
-  parseConfig: parseDataApiConfig,
-  load: (config) => new ContainerModule(({ bind }) => {
-    bind(PredictionStorageProvider).toResolvedValue((log: Logger, clock: () => number) => {
-      const child = log.child({ component: 'data-api-storage' });
-      const { client, directory } = connect(config, child, clock);
-      return new DataApiPredictionStorage(client, directory, config, child);
-    }, [Logger, Clock]).inSingletonScope();
-  }),
-};
+/** `type: data_api` in sensor_data, sensor_information and prediction_storage. */
+export const dataApiProvider = defineProvider({
+  name: 'data_api',
+  sections: {
+    sensor_data: {
+      parseConfig: parseDataApiConfig,
+      create(config, deps) {
+        const { client, directory } = connect(config, deps);
+        return { service: new DataApiSensorData(client, directory, config, deps.log) };
+      },
+    },
+    sensor_information: {
+      parseConfig: parseDataApiConfig,
+      create(config, deps) {
+        const { client, directory } = connect(config, deps);
+        return { service: new DataApiSensorInformation(client, directory) };
+      },
+    },
+    prediction_storage: {
+      parseConfig: parseDataApiConfig,
+      capabilities: ['predictionReader'],
+      create(config, deps) {
+        const { client, directory } = connect(config, deps);
+        return {
+          service: new DataApiPredictionStorage(client, directory, config, deps.log),
+          // The catalogue names a model's series (DataApiPredictionReader); asked only when something reads.
+          capabilities: { predictionReader: new DataApiPredictionReader(client, directory, config, () => deps.modelInfo()) },
+        };
+      },
+    },
+  },
+});
+export default dataApiProvider;

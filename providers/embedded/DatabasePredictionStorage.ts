@@ -1,28 +1,31 @@
 import type { CallOptions } from '../../src/contracts/CallOptions.js';
+import type {
+  CountPredictionsOptions,
+  LatestAnomaliesOptions,
+  PredictionReader,
+  ReadForecastOptions,
+  ReadPredictionsOptions,
+  StoredForecast,
+  StoredAnomaly,
+  StoredPredictions,
+} from '../../src/contracts/PredictionReader.js';
 import type { PredictionStorageProvider, StoreResult } from '../../src/contracts/PredictionStorageProvider.js';
-import type { PredictionSet } from '../../src/domain/Prediction.js';
+import type { ModelRef } from '../../src/domain/ModelDescription.js';
+import type { PredictionRow, PredictionSet } from '../../src/domain/Prediction.js';
 import type { TimeRange } from '../../src/domain/TimeRange.js';
-import type { Database, Dialect } from '../../src/persistence/dataSource.js';
+import type { Database, Dialect } from '../../src/persistence/Database.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import { throwIfAborted } from '../../src/runtime/errors.js';
 import { toProviderError } from '../../src/persistence/sql/errors.js';
+import { forecastStatements, readForecast } from './forecastTable.js';
 import { rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from '../../src/persistence/sql/SqlClient.js';
-
-/** One anomalous timestamp, for `latigo status` and the demo summary. */
-export interface StoredAnomaly {
-  readonly project: string;
-  readonly model: string;
-  readonly timeMs: number;
-  /** NaN when the score was not a finite number. */
-  readonly totalAnomaly: number;
-  readonly threshold: number;
-}
 
 const PREDICTION_COLUMNS = 10;
 const MAX_REMEMBERED_SERIES = 100_000;
 
 const sql = {
-  upsertSeries: 'INSERT INTO prediction_series (project, model, revision, tag_names) VALUES (?, ?, ?, ?) ' +
+  upsertSeries:
+    'INSERT INTO prediction_series (project, model, revision, tag_names) VALUES (?, ?, ?, ?) ' +
     'ON CONFLICT (project, model, revision) DO UPDATE SET tag_names = excluded.tag_names',
   // The natural key (project, model, revision, time_ms) makes a redelivered task overwrite its own rows.
   upsertPredictions: (rows: number) =>
@@ -32,20 +35,32 @@ const sql = {
     'outputs = excluded.outputs, contributions = excluded.contributions, details = excluded.details',
   // PostgreSQL: the rows as one array per column. Parsing one statement with a few array parameters is
   // cheaper than one with 10 parameters per row (a 180-row window stored in ~3 ms instead of ~5.4 ms).
-  upsertPredictionArrays: 'INSERT INTO prediction (project, model, revision, time_ms, total_anomaly, threshold, is_anomaly, outputs, contributions, details) ' +
+  upsertPredictionArrays:
+    'INSERT INTO prediction (project, model, revision, time_ms, total_anomaly, threshold, is_anomaly, outputs, contributions, details) ' +
     'SELECT ?, ?, ?, r.* FROM unnest(CAST(? AS BIGINT[]), CAST(? AS DOUBLE PRECISION[]), CAST(? AS DOUBLE PRECISION[]), CAST(? AS BOOLEAN[]), ' +
     'CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[])) AS r ON CONFLICT (project, model, revision, time_ms) DO UPDATE SET ' +
     'total_anomaly = excluded.total_anomaly, threshold = excluded.threshold, is_anomaly = excluded.is_anomaly, ' +
     'outputs = excluded.outputs, contributions = excluded.contributions, details = excluded.details',
   count: 'SELECT COUNT(*) AS n FROM prediction',
+  countOfProject: 'SELECT COUNT(*) AS n FROM prediction WHERE project = ?',
+  countOfModel: 'SELECT COUNT(*) AS n FROM prediction WHERE project = ? AND model = ?',
   // Served by ix_prediction_anomaly_time. TRUE is a literal both SQLite and PostgreSQL read, and the one a
   // partial index `(time_ms) WHERE is_anomaly = TRUE` must be written with for SQLite to match it.
-  latestAnomalies: 'SELECT project, model, time_ms, total_anomaly, threshold FROM prediction WHERE is_anomaly = TRUE ORDER BY time_ms DESC LIMIT ?',
-  anomalyTimes: 'SELECT DISTINCT time_ms FROM prediction WHERE project = ? AND model = ? AND is_anomaly = TRUE AND time_ms >= ? AND time_ms < ? ORDER BY time_ms',
+  latestAnomalies: (where: string) =>
+    `SELECT project, model, time_ms, total_anomaly, threshold FROM prediction WHERE is_anomaly = TRUE${where} ORDER BY time_ms DESC LIMIT ?`,
+  // The revision of the newest row in the range: what `readPredictions` reads when none is named.
+  newestRevision:
+    'SELECT revision FROM prediction WHERE project = ? AND model = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms DESC LIMIT 1',
+  seriesTags: 'SELECT tag_names FROM prediction_series WHERE project = ? AND model = ? AND revision = ?',
+  readRows: (limit: boolean) =>
+    'SELECT time_ms, total_anomaly, threshold, is_anomaly, outputs, contributions, details FROM prediction ' +
+    `WHERE project = ? AND model = ? AND revision = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms${limit ? ' LIMIT ?' : ''}`,
+  anomalyTimes:
+    'SELECT DISTINCT time_ms FROM prediction WHERE project = ? AND model = ? AND is_anomaly = TRUE AND time_ms >= ? AND time_ms < ? ORDER BY time_ms',
 };
 
 /** Predictions in the service's own database: one wide row per model revision and timestamp. */
-export class DatabasePredictionStorage implements PredictionStorageProvider {
+export class DatabasePredictionStorage implements PredictionStorageProvider, PredictionReader {
   private readonly sql: SqlClient;
   private readonly dialect: Dialect;
 
@@ -56,7 +71,10 @@ export class DatabasePredictionStorage implements PredictionStorageProvider {
    */
   private readonly seriesWritten = new Set<string>();
 
-  constructor(db: Database, private readonly log: Logger) {
+  constructor(
+    db: Database,
+    private readonly log: Logger,
+  ) {
     this.sql = new SqlClient(db);
     this.dialect = db.dialect;
   }
@@ -72,12 +90,14 @@ export class DatabasePredictionStorage implements PredictionStorageProvider {
       const statements: Statement[] = seriesKnown ? [] : [{ sql: sql.upsertSeries, params: [project, model, revision, tagNames] }];
       if (this.dialect === 'postgres') statements.push(arrayStatement(predictions, counter));
       else statements.push(...valuesStatements(predictions, counter));
+      statements.push(...forecastStatements(predictions, counter));
       // One statement needs no BEGIN and COMMIT of its own: on PostgreSQL that is two round trips fewer per task.
       if (statements.length === 1) await this.sql.run(statements[0]!.sql, statements[0]!.params);
       else await this.sql.transaction(statements);
       this.rememberSeries(seriesKey);
-      if (counter.nonFinite > 0) this.log.debug('non-finite prediction values stored as null', { project, model, count: counter.nonFinite });
-      return { written: predictions.rows.length, droppedNonFinite: counter.nonFinite };
+      if (counter.nonFinite > 0)
+        this.log.debug('non-finite prediction values stored as null', { project, model, count: counter.nonFinite });
+      return { written: predictions.rows.length + (predictions.forecast?.points.length ?? 0), droppedNonFinite: counter.nonFinite };
     } catch (err) {
       throw toProviderError(err, 'embedded-predictions.store');
     }
@@ -88,26 +108,96 @@ export class DatabasePredictionStorage implements PredictionStorageProvider {
     this.seriesWritten.add(key);
   }
 
-  /** Prediction rows stored, over every model and revision. */
-  async countPredictions(): Promise<number> {
+  /** See PredictionReader.readForecast. */
+  async readForecast(model: ModelRef, options: ReadForecastOptions = {}): Promise<StoredForecast | undefined> {
+    throwIfAborted(options.signal);
     try {
-      const [row] = await this.sql.query<{ n: number }>(sql.count, []);
-      return row?.n ?? 0;
+      return await readForecast(this.sql, model, options);
+    } catch (err) {
+      throw toProviderError(err, 'embedded-predictions.readForecast');
+    }
+  }
+
+  /** Prediction rows stored, over every model and revision, or those of a project or model. */
+  async countPredictions(options: CountPredictionsOptions = {}): Promise<number> {
+    throwIfAborted(options.signal);
+    const { project, model } = options;
+    try {
+      const [row] =
+        project === undefined
+          ? await this.sql.query<{ n: number }>(sql.count, [])
+          : model === undefined
+            ? await this.sql.query<{ n: number }>(sql.countOfProject, [project])
+            : await this.sql.query<{ n: number }>(sql.countOfModel, [project, model]);
+      return Number(row?.n ?? 0);
     } catch (err) {
       throw toProviderError(err, 'embedded-predictions.countPredictions');
     }
   }
 
-  /** The `limit` most recent anomalous timestamps over all models, newest first. */
-  async latestAnomalies(limit: number): Promise<StoredAnomaly[]> {
+  /** The `limit` most recent anomalous timestamps over all models (or those of a project or model), newest first. */
+  async latestAnomalies(options: LatestAnomaliesOptions): Promise<StoredAnomaly[]> {
+    throwIfAborted(options.signal);
+    const filters: string[] = [];
+    const params: SqlParam[] = [];
+    if (options.project !== undefined) {
+      filters.push(' AND project = ?');
+      params.push(options.project);
+    }
+    if (options.model !== undefined) {
+      filters.push(' AND model = ?');
+      params.push(options.model);
+    }
     try {
-      const rows = await this.sql.query<{ project: string; model: string; time_ms: number; total_anomaly: number | null; threshold: number | null }>(
-        sql.latestAnomalies, [limit]);
+      const rows = await this.sql.query<{
+        project: string;
+        model: string;
+        time_ms: number;
+        total_anomaly: number | null;
+        threshold: number | null;
+      }>(sql.latestAnomalies(filters.join('')), [...params, options.limit]);
       return rows.map((r) => ({
-        project: r.project, model: r.model, timeMs: r.time_ms, totalAnomaly: r.total_anomaly ?? NaN, threshold: r.threshold ?? NaN,
+        project: r.project,
+        model: r.model,
+        timeMs: Number(r.time_ms),
+        totalAnomaly: r.total_anomaly ?? NaN,
+        threshold: r.threshold ?? NaN,
       }));
     } catch (err) {
       throw toProviderError(err, 'embedded-predictions.latestAnomalies');
+    }
+  }
+
+  /** The stored rows of one revision (the newest in the range unless named) in [fromMs, toMs), by time; null values read back as NaN. */
+  async readPredictions(model: ModelRef, range: TimeRange, options: ReadPredictionsOptions = {}): Promise<StoredPredictions> {
+    throwIfAborted(options.signal);
+    const { project, name } = model;
+    try {
+      let revision = options.revision;
+      if (revision === undefined) {
+        const [newest] = await this.sql.query<{ revision: string }>(sql.newestRevision, [project, name, range.fromMs, range.toMs]);
+        if (newest === undefined) return { project, model: name, revision: '', tagNames: [], rows: [] };
+        revision = newest.revision;
+      }
+      const [series] = await this.sql.query<{ tag_names: string }>(sql.seriesTags, [project, name, revision]);
+      const limited = options.limit !== undefined;
+      const rows = await this.sql.query<StoredRow>(sql.readRows(limited), [
+        project,
+        name,
+        revision,
+        range.fromMs,
+        range.toMs,
+        ...(limited ? [options.limit!] : []),
+      ]);
+      return {
+        project,
+        model: name,
+        revision,
+        tagNames: series ? (JSON.parse(series.tag_names) as string[]) : [],
+        rows: rows.map(toPredictionRow),
+      };
+    } catch (err) {
+      throw toProviderError(err, 'embedded-predictions.readPredictions');
     }
   }
 
@@ -122,6 +212,34 @@ export class DatabasePredictionStorage implements PredictionStorageProvider {
   }
 }
 
+type StoredRow = {
+  time_ms: number;
+  total_anomaly: number | null;
+  threshold: number | null;
+  is_anomaly: boolean | number;
+  outputs: string;
+  contributions: string;
+  details: string | null;
+};
+
+/** What `store` wrote, read back: nulls (non-finite values on the way in) are NaN again. */
+function toPredictionRow(r: StoredRow): PredictionRow {
+  const numbers = (json: string) => (JSON.parse(json) as (number | null)[]).map((v) => v ?? NaN);
+  const details =
+    r.details === null
+      ? undefined
+      : Object.fromEntries(Object.entries(JSON.parse(r.details) as Record<string, number | null>).map(([k, v]) => [k, v ?? NaN]));
+  return {
+    timeMs: Number(r.time_ms),
+    outputs: numbers(r.outputs),
+    contributions: numbers(r.contributions),
+    totalAnomaly: r.total_anomaly ?? NaN,
+    threshold: r.threshold ?? NaN,
+    isAnomaly: Boolean(r.is_anomaly),
+    ...(details ? { details } : {}),
+  };
+}
+
 type NonFiniteCounter = { nonFinite: number };
 
 /** Multi-row VALUES statements, as many as the parameter limit needs. */
@@ -133,9 +251,18 @@ function valuesStatements(predictions: PredictionSet, counter: NonFiniteCounter)
     const chunk = predictions.rows.slice(start, start + chunkRows);
     const params: SqlParam[] = [];
     for (const row of chunk) {
-      params.push(project, model, revision, row.timeMs, finiteOrNull(row.totalAnomaly, counter),
-        finiteOrNull(row.threshold, counter), row.isAnomaly, jsonArray(row.outputs, counter),
-        jsonArray(row.contributions, counter), row.details === undefined ? null : jsonRecord(row.details, counter));
+      params.push(
+        project,
+        model,
+        revision,
+        row.timeMs,
+        finiteOrNull(row.totalAnomaly, counter),
+        finiteOrNull(row.threshold, counter),
+        row.isAnomaly,
+        jsonArray(row.outputs, counter),
+        jsonArray(row.contributions, counter),
+        row.details === undefined ? null : jsonRecord(row.details, counter),
+      );
     }
     statements.push({ sql: sql.upsertPredictions(chunk.length), params });
   }
@@ -162,7 +289,10 @@ function arrayStatement(predictions: PredictionSet, counter: NonFiniteCounter): 
     details[i] = row.details === undefined ? null : jsonRecord(row.details, counter);
   });
   const { project, model, revision } = predictions;
-  return { sql: sql.upsertPredictionArrays, params: [project, model, revision, times, totals, thresholds, flags, outputs, contributions, details] };
+  return {
+    sql: sql.upsertPredictionArrays,
+    params: [project, model, revision, times, totals, thresholds, flags, outputs, contributions, details],
+  };
 }
 
 function finiteOrNull(value: number, counter: NonFiniteCounter): number | null {

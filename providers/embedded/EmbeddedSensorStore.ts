@@ -1,23 +1,19 @@
 import type { CallOptions } from '../../src/contracts/CallOptions.js';
-import type { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
+import type { SensorDataOptions, SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
 import type { ListSensorsOptions, SensorInformationProvider } from '../../src/contracts/SensorInformationProvider.js';
+import type { SensorPoints, SensorWriter, WritePointsOptions, WritePointsResult } from '../../src/contracts/SensorWriter.js';
 import { resample } from '../../src/domain/resample.js';
 import type { SensorFrame } from '../../src/domain/SensorFrame.js';
 import type { SensorTag } from '../../src/domain/SensorTag.js';
 import { formatRange, type TimeRange } from '../../src/domain/TimeRange.js';
-import type { Database, Dialect } from '../../src/persistence/dataSource.js';
+import type { Database, Dialect } from '../../src/persistence/Database.js';
 import { InvalidDataError, throwIfAborted } from '../../src/runtime/errors.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import { toProviderError } from '../../src/persistence/sql/errors.js';
 import { mergeRepeatedPoints } from './mergeRepeatedPoints.js';
 import { inList, rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from '../../src/persistence/sql/SqlClient.js';
 
-/** Points of one sensor for `insertPoints`: parallel arrays of epoch-ms timestamps and values. */
-export interface SensorPoints {
-  readonly sensor: string;
-  readonly timesMs: ArrayLike<number>;
-  readonly values: ArrayLike<number>;
-}
+export type { SensorPoints } from '../../src/contracts/SensorWriter.js';
 
 export interface InsertPointsOptions {
   /** Called after each committed batch with the points inserted so far. */
@@ -36,9 +32,12 @@ const sql = {
   upsertPoints: (rows: number) =>
     `INSERT INTO sensor_point (sensor_id, time_ms, value) VALUES ${valuesList(rows, 3)} ON CONFLICT (sensor_id, time_ms) DO UPDATE SET value = excluded.value`,
   // PostgreSQL: three array parameters instead of three per point; about a third faster to seed.
-  upsertPointArrays: 'INSERT INTO sensor_point (sensor_id, time_ms, value) ' +
+  upsertPointArrays:
+    'INSERT INTO sensor_point (sensor_id, time_ms, value) ' +
     'SELECT * FROM unnest(CAST(? AS INTEGER[]), CAST(? AS BIGINT[]), CAST(? AS DOUBLE PRECISION[])) ' +
     'ON CONFLICT (sensor_id, time_ms) DO UPDATE SET value = excluded.value',
+  // A sensor first seen in writePoints: created with only its name, an existing description kept.
+  addNamedSensors: (rows: number) => `INSERT INTO sensor (name, asset, unit) VALUES ${valuesList(rows, 3)} ON CONFLICT (name) DO NOTHING`,
   listSensors: 'SELECT name, asset, unit FROM sensor ORDER BY name',
   listSensorsOfAsset: 'SELECT name, asset, unit FROM sensor WHERE asset = ? ORDER BY name',
   describeSensor: 'SELECT name, asset, unit FROM sensor WHERE name = ?',
@@ -50,10 +49,14 @@ const STATEMENTS_PER_TRANSACTION = 20;
 
 /** A row of `readPoints` in array form: [sensor_id, time_ms, value]. */
 type PointRow = [number, number, number | null];
-interface SensorRow { name: string; asset: string; unit: string | null }
+interface SensorRow {
+  name: string;
+  asset: string;
+  unit: string | null;
+}
 
 /** Sensors (`sensor`) and their raw points (`sensor_point`) in the service's own database. */
-export class EmbeddedSensorStore implements SensorDataProvider, SensorInformationProvider {
+export class EmbeddedSensorStore implements SensorDataProvider, SensorInformationProvider, SensorWriter {
   private readonly sql: SqlClient;
   /** Sensor names never change id, so found ids are kept for the process's life. Unknown names are
    *  looked up again next time: the seeder may add them meanwhile. */
@@ -61,7 +64,10 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
 
   private readonly dialect: Dialect;
 
-  constructor(db: Database, private readonly log: Logger) {
+  constructor(
+    db: Database,
+    private readonly log: Logger,
+  ) {
     this.sql = new SqlClient(db);
     this.dialect = db.dialect;
   }
@@ -69,11 +75,13 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
   rangeSpecifier(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number): string {
     const names = [...new Set(tags.map((t) => t.name))];
     // JSON quoting keeps names with quotes or newlines on one unambiguous line.
-    return `${sql.readPoints(names.length)} -- parameters: the sensor.id of each of ${JSON.stringify(names)}, ` +
-      `${range.fromMs}, ${range.toMs} ${formatRange(range)}; then the mean per ${resolutionMs} ms bucket`;
+    return (
+      `${sql.readPoints(names.length)} -- parameters: the sensor.id of each of ${JSON.stringify(names)}, ` +
+      `${range.fromMs}, ${range.toMs} ${formatRange(range)}; then the mean per ${resolutionMs} ms bucket`
+    );
   }
 
-  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options?: CallOptions): Promise<SensorFrame> {
+  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options?: SensorDataOptions): Promise<SensorFrame> {
     throwIfAborted(options?.signal);
     try {
       const names = [...new Set(tags.map((t) => t.name))];
@@ -86,8 +94,10 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
       if (columnOfId.size < names.length) this.log.debug('unknown sensors read as empty', { unknown: names.filter((n) => !ids.has(n)) });
       throwIfAborted(options?.signal);
       // Rows as arrays, not objects: a third less time per read at 1,440 rows a task.
-      const rows = columnOfId.size === 0 ? [] : await this.sql.queryArrays(
-        sql.readPoints(columnOfId.size), [...columnOfId.keys(), range.fromMs, range.toMs]) as PointRow[];
+      const rows =
+        columnOfId.size === 0
+          ? []
+          : ((await this.sql.queryArrays(sql.readPoints(columnOfId.size), [...columnOfId.keys(), range.fromMs, range.toMs])) as PointRow[]);
       const n = rows.length;
       const column = new Int32Array(n);
       const timeMs = new Float64Array(n);
@@ -99,7 +109,7 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
         value[i] = row[2] ?? NaN; // NaN/Inf were stored as NULL: resample counts them again here
       }
       const uniqueTags = names.length === tags.length ? tags : names.map((name) => tags.find((t) => t.name === name)!);
-      const frame = resample(uniqueTags, range, resolutionMs, { length: n, column, timeMs, value });
+      const frame = resample(uniqueTags, range, resolutionMs, { length: n, column, timeMs, value }, { rows: options?.rows ?? 'all' });
       if (uniqueTags === tags) return frame;
       // A tag requested twice gets the same column twice (counted once in quality).
       return { ...frame, tags, columns: tags.map((t) => frame.columns[names.indexOf(t.name)]!) };
@@ -111,9 +121,10 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
   async listSensors(options?: ListSensorsOptions): Promise<SensorTag[]> {
     throwIfAborted(options?.signal);
     try {
-      const rows = options?.asset === undefined
-        ? await this.sql.query<SensorRow>(sql.listSensors, [])
-        : await this.sql.query<SensorRow>(sql.listSensorsOfAsset, [options.asset]);
+      const rows =
+        options?.asset === undefined
+          ? await this.sql.query<SensorRow>(sql.listSensors, [])
+          : await this.sql.query<SensorRow>(sql.listSensorsOfAsset, [options.asset]);
       // SQLite orders by UTF-8 bytes; sort by UTF-16 code units like every other provider.
       return rows.map(toTag).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (err) {
@@ -133,6 +144,38 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
     } catch (err) {
       throw toProviderError(err, 'embedded-sensors.describeSensor');
     }
+  }
+
+  /** SensorWriter: `upsertSensors`. */
+  async defineSensors(tags: readonly SensorTag[], options?: CallOptions): Promise<void> {
+    throwIfAborted(options?.signal);
+    await this.upsertSensors(tags);
+  }
+
+  /** SensorWriter: `insertPoints`, creating the sensors not defined yet with only their name (asset ''). */
+  async writePoints(points: readonly SensorPoints[], options?: WritePointsOptions): Promise<WritePointsResult> {
+    throwIfAborted(options?.signal);
+    const names = [...new Set(points.map((p) => p.sensor))];
+    const known = await this.resolveIds(names).catch((err: unknown) => {
+      throw toProviderError(err, 'embedded-sensors.writePoints');
+    });
+    const unknown = names.filter((n) => !known.has(n));
+    try {
+      for (let start = 0; start < unknown.length; start += rowsPerStatement(3)) {
+        const chunk = unknown.slice(start, start + rowsPerStatement(3));
+        await this.sql.run(
+          sql.addNamedSensors(chunk.length),
+          chunk.flatMap((name) => [name, '', null]),
+        );
+      }
+    } catch (err) {
+      throw toProviderError(err, 'embedded-sensors.writePoints');
+    }
+    const { inserted, nonFinite } = await this.insertPoints(
+      points,
+      options?.onProgress ? { onProgress: (n: number) => options.onProgress?.(n) } : {},
+    );
+    return { written: inserted, nonFinite };
   }
 
   /** Creates or updates sensors (asset and unit; the last of a repeated name wins). Resolves with every
@@ -171,7 +214,8 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
       const points = mergeRepeatedPoints(given);
       const ids = await this.resolveIds([...new Set(points.map((p) => p.sensor))]);
       const unknown = points.filter((p) => !ids.has(p.sensor)).map((p) => p.sensor);
-      if (unknown.length > 0) throw new InvalidDataError(`unknown sensors (add them with upsertSensors first): ${JSON.stringify(unknown.slice(0, 10))}`);
+      if (unknown.length > 0)
+        throw new InvalidDataError(`unknown sensors (add them with upsertSensors first): ${JSON.stringify(unknown.slice(0, 10))}`);
       let inserted = 0;
       let nonFinite = 0;
       let statements: Statement[] = [];
@@ -235,7 +279,8 @@ function validateSeries(series: SensorPoints): void {
     throw new InvalidDataError(`sensor ${JSON.stringify(sensor)}: ${timesMs.length} timestamps but ${values.length} values`);
   }
   for (let i = 0; i < timesMs.length; i++) {
-    if (!Number.isInteger(timesMs[i])) throw new InvalidDataError(`sensor ${JSON.stringify(sensor)}: timestamp ${timesMs[i]} is not whole milliseconds`);
+    if (!Number.isInteger(timesMs[i]))
+      throw new InvalidDataError(`sensor ${JSON.stringify(sensor)}: timestamp ${timesMs[i]} is not whole milliseconds`);
   }
 }
 

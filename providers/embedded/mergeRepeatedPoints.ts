@@ -22,7 +22,7 @@ export function mergeRepeatedPoints(points: readonly SensorPoints[]): readonly S
       continue;
     }
     let byTime = merged.get(series.sensor);
-    if (byTime === undefined) merged.set(series.sensor, (byTime = new Map()));
+    if (byTime === undefined) merged.set(series.sensor, (byTime = new Map<number, number>()));
     for (let i = 0; i < series.timesMs.length; i++) byTime.set(series.timesMs[i]!, series.values[i]!);
   }
   for (const [sensor, byTime] of merged) out.push({ sensor, timesMs: [...byTime.keys()], values: [...byTime.values()] });

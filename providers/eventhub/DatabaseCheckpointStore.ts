@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Checkpoint, CheckpointStore, PartitionOwnership } from '@azure/event-hubs';
-import type { Database } from '../../src/persistence/dataSource.js';
+import type { Database } from '../../src/persistence/Database.js';
 import { SqlClient } from '../../src/persistence/sql/SqlClient.js';
 import type { Clock } from '../../src/runtime/clock.js';
 
@@ -33,17 +33,27 @@ export class DatabaseCheckpointStore implements CheckpointStore {
   private readonly sql: SqlClient;
 
   /** `clock` stamps `lastModifiedTimeInMs`; the load balancers compare it with their own clocks. */
-  constructor(db: Database, private readonly clock: Clock = Date.now) {
+  constructor(
+    db: Database,
+    private readonly clock: Clock = Date.now,
+  ) {
     this.sql = new SqlClient(db, 'eventhub checkpoint store');
   }
 
   async listOwnership(fullyQualifiedNamespace: string, eventHubName: string, consumerGroup: string): Promise<PartitionOwnership[]> {
     const key = groupKey(fullyQualifiedNamespace, eventHubName, consumerGroup);
     const rows = await this.sql.query<OwnershipRow>(
-      `SELECT partition_id, owner_id, etag, last_modified_ms FROM eventhub_ownership WHERE ${KEY_WHERE} ORDER BY partition_id`, key);
+      `SELECT partition_id, owner_id, etag, last_modified_ms FROM eventhub_ownership WHERE ${KEY_WHERE} ORDER BY partition_id`,
+      key,
+    );
     return rows.map((row) => ({
-      fullyQualifiedNamespace: key[0], eventHubName: key[1], consumerGroup: key[2], partitionId: row.partition_id,
-      ownerId: row.owner_id, etag: row.etag, lastModifiedTimeInMs: Number(row.last_modified_ms),
+      fullyQualifiedNamespace: key[0],
+      eventHubName: key[1],
+      consumerGroup: key[2],
+      partitionId: row.partition_id,
+      ownerId: row.owner_id,
+      etag: row.etag,
+      lastModifiedTimeInMs: Number(row.last_modified_ms),
     }));
   }
 
@@ -64,10 +74,16 @@ export class DatabaseCheckpointStore implements CheckpointStore {
   async listCheckpoints(fullyQualifiedNamespace: string, eventHubName: string, consumerGroup: string): Promise<Checkpoint[]> {
     const key = groupKey(fullyQualifiedNamespace, eventHubName, consumerGroup);
     const rows = await this.sql.query<CheckpointRow>(
-      `SELECT partition_id, sequence_number, event_offset FROM eventhub_checkpoint WHERE ${KEY_WHERE} ORDER BY partition_id`, key);
+      `SELECT partition_id, sequence_number, event_offset FROM eventhub_checkpoint WHERE ${KEY_WHERE} ORDER BY partition_id`,
+      key,
+    );
     return rows.map((row) => ({
-      fullyQualifiedNamespace: key[0], eventHubName: key[1], consumerGroup: key[2], partitionId: row.partition_id,
-      sequenceNumber: Number(row.sequence_number), offset: row.event_offset,
+      fullyQualifiedNamespace: key[0],
+      eventHubName: key[1],
+      consumerGroup: key[2],
+      partitionId: row.partition_id,
+      sequenceNumber: Number(row.sequence_number),
+      offset: row.event_offset,
     }));
   }
 
@@ -82,10 +98,11 @@ export class DatabaseCheckpointStore implements CheckpointStore {
     }
     const key = groupKey(checkpoint.fullyQualifiedNamespace, checkpoint.eventHubName, checkpoint.consumerGroup);
     await this.sql.run(
-      'INSERT INTO eventhub_checkpoint (fully_qualified_namespace, event_hub_name, consumer_group, partition_id, sequence_number, event_offset, updated_ms) '
-      + 'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fully_qualified_namespace, event_hub_name, consumer_group, partition_id) '
-      + 'DO UPDATE SET sequence_number = excluded.sequence_number, event_offset = excluded.event_offset, updated_ms = excluded.updated_ms',
-      [...key, checkpoint.partitionId, checkpoint.sequenceNumber, checkpoint.offset, this.clock()]);
+      'INSERT INTO eventhub_checkpoint (fully_qualified_namespace, event_hub_name, consumer_group, partition_id, sequence_number, event_offset, updated_ms) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fully_qualified_namespace, event_hub_name, consumer_group, partition_id) ' +
+        'DO UPDATE SET sequence_number = excluded.sequence_number, event_offset = excluded.event_offset, updated_ms = excluded.updated_ms',
+      [...key, checkpoint.partitionId, checkpoint.sequenceNumber, checkpoint.offset, this.clock()],
+    );
   }
 
   private async claimOne(ownership: PartitionOwnership): Promise<PartitionOwnership | undefined> {
@@ -93,23 +110,31 @@ export class DatabaseCheckpointStore implements CheckpointStore {
     const etag = randomUUID();
     const now = this.clock();
     // One statement each, so the check and the write are atomic on both databases.
-    const rows = ownership.etag === undefined || ownership.etag === ''
-      ? await this.sql.query<{ last_modified_ms: number }>(
-        'INSERT INTO eventhub_ownership (fully_qualified_namespace, event_hub_name, consumer_group, partition_id, owner_id, etag, last_modified_ms) '
-        + 'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fully_qualified_namespace, event_hub_name, consumer_group, partition_id) DO NOTHING '
-        + 'RETURNING last_modified_ms',
-        [...key, ownership.partitionId, ownership.ownerId, etag, now])
-      : await this.sql.query<{ last_modified_ms: number }>(
-        // Renewals within one clock tick still move the time forward: the balancers treat it as a heartbeat.
-        'UPDATE eventhub_ownership SET owner_id = ?, etag = ?, '
-        + 'last_modified_ms = CASE WHEN last_modified_ms >= ? THEN last_modified_ms + 1 ELSE ? END '
-        + `WHERE ${KEY_WHERE} AND partition_id = ? AND etag = ? RETURNING last_modified_ms`,
-        [ownership.ownerId, etag, now, now, ...key, ownership.partitionId, ownership.etag]);
+    const rows =
+      ownership.etag === undefined || ownership.etag === ''
+        ? await this.sql.query<{ last_modified_ms: number }>(
+            'INSERT INTO eventhub_ownership (fully_qualified_namespace, event_hub_name, consumer_group, partition_id, owner_id, etag, last_modified_ms) ' +
+              'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fully_qualified_namespace, event_hub_name, consumer_group, partition_id) DO NOTHING ' +
+              'RETURNING last_modified_ms',
+            [...key, ownership.partitionId, ownership.ownerId, etag, now],
+          )
+        : await this.sql.query<{ last_modified_ms: number }>(
+            // Renewals within one clock tick still move the time forward: the balancers treat it as a heartbeat.
+            'UPDATE eventhub_ownership SET owner_id = ?, etag = ?, ' +
+              'last_modified_ms = CASE WHEN last_modified_ms >= ? THEN last_modified_ms + 1 ELSE ? END ' +
+              `WHERE ${KEY_WHERE} AND partition_id = ? AND etag = ? RETURNING last_modified_ms`,
+            [ownership.ownerId, etag, now, now, ...key, ownership.partitionId, ownership.etag],
+          );
     const [row] = rows;
     if (row === undefined) return undefined;
     return {
-      fullyQualifiedNamespace: key[0], eventHubName: key[1], consumerGroup: key[2], partitionId: ownership.partitionId,
-      ownerId: ownership.ownerId, etag, lastModifiedTimeInMs: Number(row.last_modified_ms),
+      fullyQualifiedNamespace: key[0],
+      eventHubName: key[1],
+      consumerGroup: key[2],
+      partitionId: ownership.partitionId,
+      ownerId: ownership.ownerId,
+      etag,
+      lastModifiedTimeInMs: Number(row.last_modified_ms),
     };
   }
 }

@@ -1,27 +1,45 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
-  earliestEventPosition, latestEventPosition, type CheckpointStore, type EventHubConsumerClient,
-  type EventHubProducerClient, type PartitionContext, type ReceivedEventData, type Subscription,
+  earliestEventPosition,
+  latestEventPosition,
+  type CheckpointStore,
+  type EventHubConsumerClient,
+  type EventHubProducerClient,
+  type PartitionContext,
+  type ReceivedEventData,
+  type Subscription,
 } from '@azure/event-hubs';
 import type { CallOptions } from '../../src/contracts/CallOptions.js';
 import type {
-  NackOptions, NackResult, OutgoingMessage, ReceivedMessage, ReceiveOptions, SendResult, SettleResult, TaskQueue,
+  NackOptions,
+  NackResult,
+  OutgoingMessage,
+  ReceivedMessage,
+  ReceiveOptions,
+  SendResult,
+  SettleResult,
+  TaskQueue,
 } from '../../src/contracts/TaskQueue.js';
-import { encodeTask } from '../../src/domain/Task.js';
-import { classifyError, describeError, ProviderError, throwIfAborted } from '../../src/runtime/errors.js';
+import { classifyError, describeError, isProviderError, ProviderError, throwIfAborted } from '../../src/runtime/errors.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import { retryDelayMs } from '../../src/runtime/retry.js';
-import { createConsumer, createProducer, describeTarget } from './client.js';
+import { createConsumer, createProbeConsumer, createProducer, describeTarget } from './client.js';
 import type { EventHubQueueConfig } from './config.js';
 import type { DeadLetterLog } from './DeadLetterLog.js';
 import { describeStartupFailure, redactSecrets, toProviderError } from './errors.js';
+import { HubStatus } from './HubStatus.js';
 import { OwnedPartition } from './OwnedPartition.js';
-import { CurrentRevisions, parsePythonTask, type PythonTask } from './pythonTask.js';
+import { OwnershipFence } from './OwnershipFence.js';
+import { probeConsumerGroup, type ProbeConsumerLike } from './probeConsumerGroup.js';
+import { RedeliveryBuffer, type Delivery, type RedeliveryTimers } from './RedeliveryBuffer.js';
 import { sendTasks } from './sendTasks.js';
+import { StallWatchdog } from './StallWatchdog.js';
 
 /** The calls this queue makes on the SDK's clients (tests may hand in their own). */
-export type ProducerLike = Pick<EventHubProducerClient, 'createBatch' | 'sendBatch' | 'getPartitionIds' | 'getPartitionProperties' | 'fullyQualifiedNamespace' | 'close'>;
+export type ProducerLike = Pick<
+  EventHubProducerClient,
+  'createBatch' | 'sendBatch' | 'getPartitionIds' | 'getPartitionProperties' | 'fullyQualifiedNamespace' | 'close'
+>;
 export type ConsumerLike = Pick<EventHubConsumerClient, 'subscribe' | 'close'>;
 
 /** Where the queue reports its SDK calls and errors (the process's metrics; LatigoMetrics has this shape). */
@@ -37,13 +55,15 @@ export interface EventHubsTaskQueueOptions {
   /** This executor's owner id in the checkpoint store and its name on the hub, e.g. the process name. */
   identifier: string;
   log: Logger;
-  /** The current revision of a model: pins Python latigo tasks, which name none. Without it they are dead-lettered. */
-  currentRevision?: (project: string, model: string) => Promise<string>;
   /** Told of each send and checkpoint write (with its duration) and of each receive error, for metrics. */
   observer?: QueueCallObserver;
   createProducer?: () => ProducerLike;
   createConsumer?: (store: CheckpointStore) => ConsumerLike;
+  /** The consumer without a store that probes the consumer group before the first receive. */
+  createProbeConsumer?: () => ProbeConsumerLike;
   random?: () => number;
+  /** Schedules the redelivery of nacked events (tests hand in a manual clock). */
+  timers?: RedeliveryTimers;
 }
 
 /** What the queue has done, for logs, status and metrics. */
@@ -55,16 +75,12 @@ export interface EventHubsQueueStats {
   deadLettered: number;
   /** Errors the SDK reported on receive links (outages, throttling) besides the expected take-overs. */
   receiveErrors: number;
+  /** Partitions being read (taken-over ones no longer count, even before the SDK closes them). */
   partitionsOwned: number;
-}
-
-interface Delivery {
-  readonly partition: OwnedPartition;
-  readonly event: ReceivedEventData;
-  readonly handle: object;
-  readonly id: string;
-  readonly body: string;
-  readonly attempt: number;
+  /** Take-overs seen in the checkpoint store's ownership records, before or instead of the service's detach. */
+  partitionsLost: number;
+  /** Buffered events of taken-over partitions dropped unhanded-out (their next owner reads them). */
+  droppedOnTakeOver: number;
 }
 
 /**
@@ -83,32 +99,62 @@ interface Delivery {
  *   checkpoint moves past it.
  * - `release`: handed to the next `receive`, or, while closing, left before the checkpoint for the next owner.
  * - A lease is lost when the partition is taken over (the settle methods then return `lease_lost`).
+ *
+ * The queue is transport only: bodies pass through unread (the executor's task codec reads both message
+ * formats and pins Python tasks). Its parts: RedeliveryBuffer (ready, leased and backed-off deliveries),
+ * OwnedPartition (checkpoints and backpressure per partition), StallWatchdog (reconnects after an outage
+ * the SDK does not recover from), HubStatus (backlog and dead letters for `latigo status`),
+ * DeadLetterLog and sendTasks.
  */
 export class EventHubsTaskQueue implements TaskQueue {
   private readonly config: EventHubQueueConfig;
   private readonly log: Logger;
   private readonly partitions = new Map<string, OwnedPartition>();
-  private ready: Delivery[] = [];
-  private readonly leased = new Map<string, Delivery>();
-  private readonly arrivalWaiters = new Set<() => void>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly revisions: CurrentRevisions | undefined;
+  private readonly buffer: RedeliveryBuffer;
+  private readonly watchdog: StallWatchdog;
+  private readonly status: HubStatus;
   private producer: ProducerLike | undefined;
   private partitionIds: Promise<string[]> | undefined;
   private consumer: ConsumerLike | undefined;
   private subscription: Subscription | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
-  /** Since when no partition has been read after receive errors (see checkStalled). */
-  private stalledSince: number | undefined;
-  private errorsWhileReading = 0;
   private closing = false;
   private closed: Promise<void> | undefined;
-  readonly stats: EventHubsQueueStats = { sent: 0, batchesSent: 0, received: 0, checkpoints: 0, deadLettered: 0, receiveErrors: 0, partitionsOwned: 0 };
+  private readyToReceive: Promise<void> | undefined;
+  readonly stats: EventHubsQueueStats = {
+    sent: 0,
+    batchesSent: 0,
+    received: 0,
+    checkpoints: 0,
+    deadLettered: 0,
+    receiveErrors: 0,
+    partitionsOwned: 0,
+    partitionsLost: 0,
+    droppedOnTakeOver: 0,
+  };
+  private readonly fence: OwnershipFence;
 
   private constructor(private readonly options: EventHubsTaskQueueOptions) {
     this.config = options.config;
     this.log = options.log;
-    this.revisions = options.currentRevision && new CurrentRevisions(options.currentRevision);
+    this.buffer = new RedeliveryBuffer(options.timers);
+    this.fence = new OwnershipFence(options.checkpointStore, options.identifier, (partitionId, newOwner, readSince) =>
+      this.losePartition(partitionId, newOwner, readSince),
+    );
+    this.watchdog = new StallWatchdog(
+      {
+        reading: () => [...this.partitions.values()].some((p) => p.open),
+        receiveErrors: () => this.stats.receiveErrors,
+        reconnect: (stalledMs) => this.reconnect(stalledMs),
+      },
+      this.config.loadBalancing,
+    );
+    this.status = new HubStatus(
+      this.config,
+      options.checkpointStore,
+      options.deadLetters,
+      () => this.getProducer(),
+      () => this.getPartitionIds(),
+    );
   }
 
   /**
@@ -119,10 +165,14 @@ export class EventHubsTaskQueue implements TaskQueue {
     const queue = new EventHubsTaskQueue(options);
     try {
       const ids = await queue.getPartitionIds();
-      options.log.info('event hub reachable', { target: describeTarget(options.config), partitions: ids.length, consumerGroup: options.config.consumerGroup });
+      options.log.info('event hub reachable', {
+        target: describeTarget(options.config),
+        partitions: ids.length,
+        consumerGroup: options.config.consumerGroup,
+      });
     } catch (err) {
       await queue.close().catch(() => undefined);
-      const sdkError = err instanceof ProviderError && err.cause !== undefined ? err.cause : err;
+      const sdkError = isProviderError(err) && err.cause !== undefined ? err.cause : err;
       throw new ProviderError(describeStartupFailure(sdkError, describeTarget(options.config)), { retryable: false, cause: sdkError });
     }
     return queue;
@@ -135,7 +185,8 @@ export class EventHubsTaskQueue implements TaskQueue {
     const t0 = performance.now();
     try {
       this.stats.batchesSent += await sendTasks(this.getProducer(), ids, messages, {
-        format: this.config.messageFormat, ...(options?.signal ? { signal: options.signal } : {}),
+        format: this.config.messageFormat,
+        ...(options?.signal ? { signal: options.signal } : {}),
       });
     } catch (err) {
       this.observe('send', t0, err);
@@ -150,93 +201,118 @@ export class EventHubsTaskQueue implements TaskQueue {
   async receive(options: ReceiveOptions): Promise<ReceivedMessage[]> {
     throwIfAborted(options.signal);
     if (this.closing) return [];
+    this.readyToReceive ??= this.prepareToReceive();
+    await this.readyToReceive;
     this.subscribe();
-    const taken = this.take(options.maxMessages);
+    await this.checkOwnership();
+    const taken = this.buffer.take(options.maxMessages);
     if (taken.length > 0 || !options.waitMs) return taken;
-    await this.arrival(options.waitMs, options.signal);
-    return this.take(options.maxMessages);
+    await this.buffer.arrival(options.waitMs, options.signal);
+    throwIfAborted(options.signal);
+    await this.checkOwnership();
+    return this.buffer.take(options.maxMessages);
+  }
+
+  /**
+   * Once, before the first receive (so only executors pay for it): the consumer group must exist (else a
+   * ProviderError naming it, never retryable: the executor stops with exit 1), and the ownership records an
+   * earlier run of this executor left (same name, e.g. after a crash or kill -9) are released, so the
+   * load balancer claims those partitions again at once instead of idling until they expire.
+   */
+  private async prepareToReceive(): Promise<void> {
+    const ids = await this.getPartitionIds();
+    const probe = this.options.createProbeConsumer?.() ?? createProbeConsumer(this.config, this.options.identifier);
+    await probeConsumerGroup(
+      probe,
+      ids[0] ?? '0',
+      { target: describeTarget(this.config), consumerGroup: this.config.consumerGroup },
+      this.config.operationTimeoutMs,
+    );
+    try {
+      await this.releaseOwnRecords();
+    } catch (err) {
+      // Only a faster restart is lost: the records expire as usual.
+      this.log.warn('could not release the ownership records of an earlier run', { error: redactSecrets(describeError(err)) });
+    }
+  }
+
+  private async releaseOwnRecords(): Promise<void> {
+    const store = this.options.checkpointStore;
+    const namespace = this.getProducer().fullyQualifiedNamespace;
+    const records = await store.listOwnership(namespace, this.config.eventHubName, this.config.consumerGroup);
+    const mine = records.filter((r) => r.ownerId === this.options.identifier);
+    if (mine.length === 0) return;
+    const released = await store.claimOwnership(mine.map((r) => ({ ...r, ownerId: '' })));
+    this.log.info('released the partitions an earlier run of this executor owned, to claim them again now', {
+      partitions: released.map((r) => r.partitionId).join(','),
+    });
+  }
+
+  /**
+   * Before handing out events: has another executor claimed one of our partitions since the records were
+   * last read? (The fence drops those partitions.) A failed read hands out what is buffered: the ledger's
+   * fence still keeps a window from running twice.
+   */
+  private async checkOwnership(): Promise<void> {
+    const reading = [...this.partitions.values()].find((p) => p.open);
+    if (!reading) return;
+    try {
+      await this.fence.check(reading.context);
+    } catch (err) {
+      this.log.debug('reading partition ownership failed', { error: redactSecrets(describeError(err)) });
+    }
   }
 
   async ack(message: ReceivedMessage): Promise<SettleResult> {
-    const delivery = this.settle(message);
+    const delivery = this.buffer.settle(message);
     if (!delivery) return { settled: false, reason: 'lease_lost' };
     await this.finish(delivery);
     return { settled: true };
   }
 
   async nack(message: ReceivedMessage, options: NackOptions): Promise<NackResult> {
-    const delivery = this.settle(message);
+    const delivery = this.buffer.settle(message);
     if (!delivery) return { settled: false, reason: 'lease_lost' };
-    if (delivery.attempt >= this.config.maxAttempts) {
+    if (delivery.attempt >= this.config.retry.maximumAttempts) {
       await this.park(delivery, `attempts exhausted (${delivery.attempt}): ${options.reason}`);
       return { settled: true, deadLettered: true };
     }
-    const policy = { initialIntervalMs: this.config.retryBackoffMs, backoffCoefficient: 2, maximumIntervalMs: this.config.maxRetryBackoffMs, maximumAttempts: this.config.maxAttempts };
-    const delayMs = options.retryAfterMs ?? retryDelayMs(policy, delivery.attempt, undefined, this.options.random);
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!delivery.partition.open || this.closing) return; // the next owner reads it from the checkpoint
-      this.ready.push({ ...delivery, attempt: delivery.attempt + 1 });
-      this.notifyArrival();
-    }, delayMs);
-    this.timers.add(timer);
+    this.buffer.redeliverAfter(
+      delivery,
+      options.retryAfterMs ?? retryDelayMs(this.config.retry, delivery.attempt, undefined, this.options.random),
+    );
     return { settled: true };
   }
 
   async deadLetter(message: ReceivedMessage, reason: string): Promise<SettleResult> {
-    const delivery = this.settle(message);
+    const delivery = this.buffer.settle(message);
     if (!delivery) return { settled: false, reason: 'lease_lost' };
     await this.park(delivery, reason);
     return { settled: true };
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- a TaskQueue settlement is async; this transport settles in memory
   async release(message: ReceivedMessage): Promise<SettleResult> {
-    const delivery = this.settle(message);
+    const delivery = this.buffer.settle(message);
     if (!delivery) return { settled: false, reason: 'lease_lost' };
     // While closing it stays unfinished, before the checkpoint: the partition's next owner reads it again.
-    if (!this.closing) {
-      this.ready.unshift(delivery);
-      this.notifyArrival();
-    }
+    if (!this.closing) this.buffer.pushFront(delivery);
     return { settled: true };
   }
 
   /** The events parked as undeliverable for this hub and consumer group. */
   listDeadLetters() {
-    return this.options.deadLetters.list(this.config.eventHubName, this.config.consumerGroup);
+    return this.status.listDeadLetters();
   }
 
-  /**
-   * For `latigo status`: `ready` is the consumer group's backlog, the events of every partition after its
-   * checkpoint (events being worked on by executors included: a hub cannot tell them apart); `dead` counts
-   * the parked events. `leased` and `delayed` are per executor process and reported as 0.
-   */
-  async depth(): Promise<{ ready: number; leased: number; delayed: number; dead: number }> {
-    try {
-      const producer = this.getProducer();
-      const ids = await this.getPartitionIds();
-      const [partitions, checkpoints, dead] = await Promise.all([
-        Promise.all(ids.map((id) => producer.getPartitionProperties(id))),
-        this.options.checkpointStore.listCheckpoints(producer.fullyQualifiedNamespace, this.config.eventHubName, this.config.consumerGroup),
-        this.options.deadLetters.count(this.config.eventHubName, this.config.consumerGroup),
-      ]);
-      let ready = 0;
-      for (const partition of partitions) {
-        if (partition.isEmpty) continue;
-        const checkpoint = checkpoints.find((c) => c.partitionId === partition.partitionId);
-        const before = checkpoint?.sequenceNumber ?? partition.beginningSequenceNumber - 1;
-        ready += Math.max(0, partition.lastEnqueuedSequenceNumber - before);
-      }
-      return { ready, leased: 0, delayed: 0, dead };
-    } catch (err) {
-      throw toProviderError(err, 'eventhub.depth');
-    }
+  /** For `latigo status` and the QueueInspector: see HubStatus.depth. */
+  depth(): Promise<{ ready: number; leased: number; delayed: number; dead: number }> {
+    return this.status.depth();
   }
 
   /** The most recently parked events, for `latigo status`. */
-  async deadLetters(limit: number): Promise<{ id: string; reason: string }[]> {
-    const parked = await this.listDeadLetters();
-    return parked.slice(-limit).reverse().map((d) => ({ id: d.messageId ?? `${d.partitionId}:${d.sequenceNumber}`, reason: d.reason }));
+  deadLetters(limit: number): Promise<{ id: string; reason: string }[]> {
+    return this.status.deadLetters(limit);
   }
 
   /** Writes pending checkpoints, stops reading (handing partitions back to the other executors at once) and disconnects. Idempotent. */
@@ -247,10 +323,8 @@ export class EventHubsTaskQueue implements TaskQueue {
 
   private async shutdown(): Promise<void> {
     this.closing = true;
-    clearInterval(this.watchdog);
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    for (const wake of this.arrivalWaiters) wake();
+    this.watchdog.stop();
+    this.buffer.close();
     for (const partition of this.partitions.values()) partition.wake();
     await Promise.all([...this.partitions.values()].map((p) => p.flush()));
     const steps: [string, (() => Promise<void>) | undefined][] = [
@@ -273,53 +347,45 @@ export class EventHubsTaskQueue implements TaskQueue {
   }
 
   private getPartitionIds(): Promise<string[]> {
-    this.partitionIds ??= this.getProducer().getPartitionIds().catch((err: unknown) => {
-      this.partitionIds = undefined;
-      throw toProviderError(err, 'eventhub.getPartitionIds');
-    });
+    this.partitionIds ??= this.getProducer()
+      .getPartitionIds()
+      .catch((err: unknown) => {
+        this.partitionIds = undefined;
+        throw toProviderError(err, 'eventhub.getPartitionIds');
+      });
     return this.partitionIds;
   }
 
   private subscribe(): void {
     if (this.subscription || this.closing) return;
-    const consumer = this.options.createConsumer?.(this.options.checkpointStore)
-      ?? createConsumer(this.config, this.options.identifier, this.options.checkpointStore);
+    const consumer = this.options.createConsumer?.(this.fence) ?? createConsumer(this.config, this.options.identifier, this.fence);
     this.consumer = consumer;
-    this.subscription = consumer.subscribe({
-      processInitialize: async (context) => { this.openPartition(context); },
-      processEvents: (events, context) => this.accept(events, context),
-      processError: async (err, context) => this.onReceiveError(err, context.partitionId),
-      processClose: async (reason, context) => this.closePartition(context, reason),
-    }, {
-      startPosition: this.config.startPosition === 'earliest' ? earliestEventPosition : latestEventPosition,
-      maxBatchSize: this.config.maxBatchSize,
-      maxWaitTimeInSeconds: this.config.maxWaitTimeMs / 1000,
-      skipParsingBodyAsJson: true,
-    });
-    this.watchdog ??= setInterval(() => void this.checkStalled(), this.config.loadBalancing.updateIntervalMs).unref();
+    this.subscription = consumer.subscribe(
+      {
+        /* eslint-disable @typescript-eslint/require-await -- the SDK takes promise-returning handlers; this bookkeeping is
+         synchronous, and async keeps a throw inside the SDK's promise chain */
+        processInitialize: async (context) => {
+          this.openPartition(context);
+        },
+        processEvents: (events, context) => this.accept(events, context),
+        processError: async (err, context) => this.onReceiveError(err, context.partitionId),
+        processClose: async (reason, context) => this.closePartition(context, reason),
+        /* eslint-enable @typescript-eslint/require-await */
+      },
+      {
+        startPosition: this.config.startPosition === 'earliest' ? earliestEventPosition : latestEventPosition,
+        maxBatchSize: this.config.maxBatchSize,
+        maxWaitTimeInSeconds: this.config.maxWaitTimeMs / 1000,
+        skipParsingBodyAsJson: true,
+      },
+    );
+    this.watchdog.start();
   }
 
-  /**
-   * After a long outage the SDK's pumps stop (their retries exhausted) and its load-balancing loop, whose
-   * management read ignores our retry options, may sleep 30 s or more before claiming partitions again.
-   * When this executor has read no partition since receive errors for longer than an ownership expiry
-   * (plus two loops), it reconnects with a new consumer, which claims the partitions from the checkpoints.
-   */
-  private async checkStalled(): Promise<void> {
+  /** The StallWatchdog's remedy: a new consumer, which claims the partitions from the checkpoints. */
+  private async reconnect(stalledMs: number): Promise<void> {
     if (this.closing || !this.subscription) return;
-    const reading = [...this.partitions.values()].some((p) => p.open);
-    if (reading || this.stats.receiveErrors === this.errorsWhileReading) {
-      if (reading) this.errorsWhileReading = this.stats.receiveErrors;
-      this.stalledSince = undefined;
-      return;
-    }
-    const now = Date.now();
-    this.stalledSince ??= now;
-    const { ownershipExpirationMs, updateIntervalMs } = this.config.loadBalancing;
-    if (now - this.stalledSince < ownershipExpirationMs + 2 * updateIntervalMs) return;
-    this.log.warn('reading no partition since receive errors; reconnecting to the event hub', { stalledMs: now - this.stalledSince });
-    this.stalledSince = undefined;
-    this.errorsWhileReading = this.stats.receiveErrors;
+    this.log.warn('reading no partition since receive errors; reconnecting to the event hub', { stalledMs });
     const [subscription, consumer] = [this.subscription, this.consumer];
     this.subscription = undefined;
     this.consumer = undefined;
@@ -336,10 +402,16 @@ export class EventHubsTaskQueue implements TaskQueue {
     this.partitions.get(context.partitionId)?.close();
     const partition = new OwnedPartition(context, this.config.maxUnsettledPerPartition, (durationMs, err) => {
       if (err === undefined) this.stats.checkpoints++;
-      this.options.observer?.providerCall({ provider: 'task_queue', operation: 'updateCheckpoint', durationMs, ...(err === undefined ? {} : { errorClass: classifyError(err) }) });
+      this.options.observer?.providerCall({
+        provider: 'task_queue',
+        operation: 'updateCheckpoint',
+        durationMs,
+        ...(err === undefined ? {} : { errorClass: classifyError(err) }),
+      });
     });
     this.partitions.set(context.partitionId, partition);
-    this.stats.partitionsOwned = this.partitions.size;
+    this.fence.markReading(context.partitionId);
+    this.countOwned();
     this.log.info('reading partition', { partitionId: context.partitionId });
     return partition;
   }
@@ -349,89 +421,78 @@ export class EventHubsTaskQueue implements TaskQueue {
     if (!partition || partition.context !== context) return;
     partition.close();
     this.partitions.delete(context.partitionId);
-    this.stats.partitionsOwned = this.partitions.size;
+    this.countOwned();
     this.log.info('stopped reading partition', { partitionId: context.partitionId, reason, unfinished: partition.unfinished });
+  }
+
+  private countOwned(): void {
+    this.stats.partitionsOwned = [...this.partitions.values()].filter((p) => p.open).length;
+  }
+
+  /**
+   * The fence saw another executor's claim on a partition we read: its buffered events are dropped and its
+   * leases lost now, and the pump is stopped at its next processEvents (see `accept`), without waiting for
+   * the service's detach to reach the SDK.
+   */
+  private losePartition(partitionId: string, newOwner: string | undefined, readSince: number): void {
+    const partition = this.partitions.get(partitionId);
+    // Opened after the read began: our own claim came after the record the read saw.
+    if (!partition?.open || partition.openedAt > readSince) return;
+    partition.lose();
+    this.fence.markDropped(partitionId);
+    this.stats.partitionsLost++;
+    const dropped = this.buffer.dropPartition(partition);
+    this.stats.droppedOnTakeOver += dropped;
+    this.countOwned();
+    this.log.info('partition claimed by another executor: stopped handing out its events', {
+      partitionId,
+      newOwner: newOwner ?? '(renewal refused)',
+      droppedEvents: dropped,
+    });
   }
 
   /** The SDK's processEvents: buffers the events, then holds the partition's pump while too many are unfinished. */
   private async accept(events: ReceivedEventData[], context: PartitionContext): Promise<void> {
+    const known = this.partitions.get(context.partitionId);
+    if (known?.lost === true && known.context === context) throw ownershipLost(context.partitionId);
     if (events.length === 0) return;
-    const partition = this.partitions.get(context.partitionId) ?? this.openPartition(context);
-    for (const event of events) {
-      this.stats.received++;
-      const handle = partition.add(event);
-      const body = bodyText(event.body);
-      const delivery: Delivery = { partition, event, handle, id: String(event.messageId ?? `${partition.id}:${event.sequenceNumber}`), body, attempt: 1 };
-      const python = parsePythonTask(body);
-      if (python === undefined) {
-        this.ready.push(delivery);
-        continue;
-      }
-      try {
-        this.ready.push(await this.fromPython(delivery, python));
-      } catch (err) {
-        await this.park(delivery, `python task for ${python.project}/${python.model}: no current revision: ${describeError(err)}`)
-          .catch((parkErr: unknown) => this.log.error('could not dead-letter a python task', { partitionId: partition.id, error: describeError(parkErr) }));
-      }
-    }
-    this.notifyArrival();
+    const partition = known ?? this.openPartition(context);
+    const deliveries: Delivery[] = events.map((event) => ({
+      partition,
+      event,
+      handle: partition.add(event),
+      id: String(event.messageId ?? `${partition.id}:${event.sequenceNumber}`),
+      body: bodyText(event.body),
+      attempt: 1,
+    }));
+    this.stats.received += deliveries.length;
+    this.buffer.push(deliveries);
     await partition.waitForRoom(() => this.closing);
-  }
-
-  /** A Python latigo task, pinned to the model's current revision. */
-  private async fromPython(delivery: Delivery, python: PythonTask): Promise<Delivery> {
-    if (!this.revisions) throw new Error('this executor has no model catalogue to pin revisions');
-    const task = await this.revisions.pin(python);
-    return { ...delivery, id: task.id, body: encodeTask(task) };
-  }
-
-  private take(max: number): ReceivedMessage[] {
-    const taken: ReceivedMessage[] = [];
-    while (taken.length < max && this.ready.length > 0) {
-      const delivery = this.ready.shift()!;
-      if (!delivery.partition.open) continue;
-      const leaseToken = randomUUID();
-      this.leased.set(leaseToken, delivery);
-      taken.push({ id: delivery.id, body: delivery.body, attempt: delivery.attempt, leaseToken });
-    }
-    return taken;
-  }
-
-  private arrival(waitMs: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.arrivalWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, waitMs);
-      signal?.addEventListener('abort', done, { once: true });
-      this.arrivalWaiters.add(done);
-    });
-  }
-
-  private notifyArrival(): void {
-    for (const wake of [...this.arrivalWaiters]) wake();
-  }
-
-  /** The delivery behind a lease, taken out of the leased set; undefined when its partition was taken over. */
-  private settle(message: ReceivedMessage): Delivery | undefined {
-    const delivery = this.leased.get(message.leaseToken);
-    this.leased.delete(message.leaseToken);
-    return delivery?.partition.open ? delivery : undefined;
+    // Taken over while the pump waited: stop it (the SDK closes the receiver and calls processClose).
+    if (partition.lost) throw ownershipLost(context.partitionId);
   }
 
   private async park(delivery: Delivery, reason: string): Promise<void> {
     const { context } = delivery.partition;
     await this.options.deadLetters.record({
-      fullyQualifiedNamespace: context.fullyQualifiedNamespace, eventHubName: context.eventHubName, consumerGroup: context.consumerGroup,
-      partitionId: context.partitionId, sequenceNumber: delivery.event.sequenceNumber, offset: delivery.event.offset,
-      messageId: delivery.id, body: delivery.body, reason, attempts: delivery.attempt,
+      fullyQualifiedNamespace: context.fullyQualifiedNamespace,
+      eventHubName: context.eventHubName,
+      consumerGroup: context.consumerGroup,
+      partitionId: context.partitionId,
+      sequenceNumber: delivery.event.sequenceNumber,
+      offset: delivery.event.offset,
+      messageId: delivery.id,
+      body: delivery.body,
+      reason,
+      attempts: delivery.attempt,
     });
     this.stats.deadLettered++;
     this.log.warn('event dead-lettered', {
-      partitionId: context.partitionId, sequenceNumber: delivery.event.sequenceNumber, offset: delivery.event.offset, messageId: delivery.id, reason,
+      partitionId: context.partitionId,
+      sequenceNumber: delivery.event.sequenceNumber,
+      offset: delivery.event.offset,
+      messageId: delivery.id,
+      reason,
     });
     await this.finish(delivery);
   }
@@ -454,14 +515,36 @@ export class EventHubsTaskQueue implements TaskQueue {
     this.stats.receiveErrors++;
     // Translated: an AggregateError (the SDK's retries exhausted) says nothing until unwrapped; keys redacted.
     const translated = toProviderError(err, 'eventhub.receive');
-    this.options.observer?.providerCall({ provider: 'task_queue', operation: 'receive', durationMs: 0, errorClass: classifyError(translated) });
+    this.options.observer?.providerCall({
+      provider: 'task_queue',
+      operation: 'receive',
+      durationMs: 0,
+      errorClass: classifyError(translated),
+    });
     this.log.warn('event hub receive error', { partitionId: partitionId || undefined, code, error: translated.message });
   }
 
   private observe(operation: string, t0: number, err?: unknown): void {
     const durationMs = performance.now() - t0;
-    this.options.observer?.providerCall({ provider: 'task_queue', operation, durationMs, ...(err === undefined ? {} : { errorClass: classifyError(err) }) });
+    this.options.observer?.providerCall({
+      provider: 'task_queue',
+      operation,
+      durationMs,
+      ...(err === undefined ? {} : { errorClass: classifyError(err) }),
+    });
   }
+}
+
+/**
+ * Thrown from processEvents to stop a taken-over partition's pump: the SDK reports it to processError and,
+ * for this code, stops the pump with CloseReason.OwnershipLost, as for the service's own detach.
+ */
+function ownershipLost(partitionId: string): Error {
+  return Object.assign(new Error(`partition ${partitionId} was claimed by another executor`), {
+    name: 'ReceiverDisconnectedError',
+    code: 'ReceiverDisconnectedError',
+    retryable: false,
+  });
 }
 
 function bodyText(body: unknown): string {

@@ -9,6 +9,10 @@ import { toProviderError } from './errors.js';
 export class OwnedPartition {
   /** False once the partition was taken over or closed: its leases are lost, its buffered events dropped. */
   open = true;
+  /** True once the checkpoint store showed another executor's claim (the pump is then stopped too). */
+  lost = false;
+  /** When (performance.now()) the SDK handed the partition to us: ownership read before is older news. */
+  readonly openedAt = performance.now();
   private readonly tracker = new CheckpointTracker<ReceivedEventData>();
   private readonly roomWaiters: (() => void)[] = [];
   private checkpointTarget: ReceivedEventData | undefined;
@@ -16,8 +20,11 @@ export class OwnedPartition {
   private writing: Promise<void> | undefined;
 
   /** `onWrite` is told of each checkpoint write, its duration and error, for stats and metrics. */
-  constructor(readonly context: PartitionContext, private readonly maxUnfinished: number,
-    private readonly onWrite: (durationMs: number, err?: unknown) => void) {}
+  constructor(
+    readonly context: PartitionContext,
+    private readonly maxUnfinished: number,
+    private readonly onWrite: (durationMs: number, err?: unknown) => void,
+  ) {}
 
   get id(): string {
     return this.context.partitionId;
@@ -59,6 +66,12 @@ export class OwnedPartition {
   close(): void {
     this.open = false;
     this.wake();
+  }
+
+  /** Another executor claimed the partition: closed, and its pump is to stop. */
+  lose(): void {
+    this.lost = true;
+    this.close();
   }
 
   /** Releases a pump waiting for room (e.g. at shutdown). */

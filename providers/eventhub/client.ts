@@ -1,5 +1,9 @@
 import {
-  EventHubConsumerClient, EventHubProducerClient, RetryMode, type CheckpointStore, type EventHubClientOptions,
+  EventHubConsumerClient,
+  EventHubProducerClient,
+  RetryMode,
+  type CheckpointStore,
+  type EventHubClientOptions,
 } from '@azure/event-hubs';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { EventHubQueueConfig } from './config.js';
@@ -8,12 +12,13 @@ import type { EventHubQueueConfig } from './config.js';
 function clientOptions(config: EventHubQueueConfig, identifier: string): EventHubClientOptions {
   return {
     identifier,
+    // The SDK takes retries, not attempts, and backs off either fixed or doubling (with its own jitter).
     retryOptions: {
-      maxRetries: config.retry.maxRetries,
-      mode: config.retry.mode === 'fixed' ? RetryMode.Fixed : RetryMode.Exponential,
-      retryDelayInMs: config.retry.delayMs,
-      maxRetryDelayInMs: config.retry.maxDelayMs,
-      timeoutInMs: config.retry.timeoutMs,
+      maxRetries: config.connectionRetry.maximumAttempts - 1,
+      mode: config.connectionRetry.backoffCoefficient === 1 ? RetryMode.Fixed : RetryMode.Exponential,
+      retryDelayInMs: config.connectionRetry.initialIntervalMs,
+      maxRetryDelayInMs: config.connectionRetry.maximumIntervalMs,
+      timeoutInMs: config.operationTimeoutMs,
     },
   };
 }
@@ -40,13 +45,37 @@ export function createConsumer(config: EventHubQueueConfig, identifier: string, 
   const { connection } = config;
   return connection.kind === 'connection_string'
     ? new EventHubConsumerClient(config.consumerGroup, connection.connectionString, config.eventHubName, store, options)
-    : new EventHubConsumerClient(config.consumerGroup, connection.fullyQualifiedNamespace, config.eventHubName, new DefaultAzureCredential(), store, options);
+    : new EventHubConsumerClient(
+        config.consumerGroup,
+        connection.fullyQualifiedNamespace,
+        config.eventHubName,
+        new DefaultAzureCredential(),
+        store,
+        options,
+      );
+}
+
+/** A consumer without a checkpoint store (no ownership, no owner level), for the start-up probe. */
+export function createProbeConsumer(config: EventHubQueueConfig, identifier: string): EventHubConsumerClient {
+  const options = clientOptions(config, `${identifier}-probe`);
+  const { connection } = config;
+  return connection.kind === 'connection_string'
+    ? new EventHubConsumerClient(config.consumerGroup, connection.connectionString, config.eventHubName, options)
+    : new EventHubConsumerClient(
+        config.consumerGroup,
+        connection.fullyQualifiedNamespace,
+        config.eventHubName,
+        new DefaultAzureCredential(),
+        options,
+      );
 }
 
 /** Where the configuration points, without secrets: `<namespace>/<hub>`. */
 export function describeTarget(config: EventHubQueueConfig): string {
   const { connection } = config;
-  const namespace = connection.kind === 'credential' ? connection.fullyQualifiedNamespace
-    : /Endpoint\s*=\s*sb:\/\/([^/;]+)/i.exec(connection.connectionString)?.[1] ?? '(endpoint)';
+  const namespace =
+    connection.kind === 'credential'
+      ? connection.fullyQualifiedNamespace
+      : (/Endpoint\s*=\s*sb:\/\/([^/;]+)/i.exec(connection.connectionString)?.[1] ?? '(endpoint)');
   return `${namespace}/${config.eventHubName}`;
 }

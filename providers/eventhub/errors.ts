@@ -1,4 +1,4 @@
-import { ProviderError, isAbortError } from '../../src/runtime/errors.js';
+import { ProviderError, isAbortError, isProviderError } from '../../src/runtime/errors.js';
 
 /**
  * The only code that reads Event Hubs SDK errors. The SDK quotes whole connection strings (key included)
@@ -29,7 +29,14 @@ export function innerErrors(err: unknown): SdkError[] {
 }
 
 /** Codes that mean the configuration is wrong (no retry can help). */
-const PERMANENT_CODES = new Set(['MessagingEntityNotFoundError', 'UnauthorizedError', 'ArgumentOutOfRangeError', 'ArgumentError', 'MessageTooLargeError', 'ENOTFOUND']);
+const PERMANENT_CODES = new Set([
+  'MessagingEntityNotFoundError',
+  'UnauthorizedError',
+  'ArgumentOutOfRangeError',
+  'ArgumentError',
+  'MessageTooLargeError',
+  'ENOTFOUND',
+]);
 
 /**
  * A ProviderError naming `operation`, the SDK's error code and its message with secrets redacted. Retryable
@@ -37,14 +44,17 @@ const PERMANENT_CODES = new Set(['MessagingEntityNotFoundError', 'UnauthorizedEr
  * retries); never for a missing hub or refused credentials. AbortErrors pass through.
  */
 export function toProviderError(err: unknown, operation: string): Error {
-  if (isAbortError(err) || err instanceof ProviderError) return err as Error;
+  if (isAbortError(err) || isProviderError(err)) return err as Error;
   const inner = innerErrors(err);
   const last = inner.at(-1) ?? {};
   const code = last.code ?? last.name ?? 'Error';
   const permanent = inner.some((e) => PERMANENT_CODES.has(e.code ?? e.name ?? ''));
   const retryable = !permanent && inner.every((e) => e.retryable === true || e.code === 'ECONNREFUSED');
   const attempts = inner.length > 1 ? ` after ${inner.length} attempts` : '';
-  return new ProviderError(`${operation} failed${attempts} (${code}): ${redactSecrets(last.message ?? String(err))}`, { retryable, cause: err });
+  return new ProviderError(`${operation} failed${attempts} (${code}): ${redactSecrets(last.message ?? String(err))}`, {
+    retryable,
+    cause: err,
+  });
 }
 
 /** For start-up: what is wrong, in words an operator can act on. */
@@ -54,6 +64,7 @@ export function describeStartupFailure(err: unknown, target: string): string {
   const detail = redactSecrets(inner.at(-1)?.message ?? String(err));
   if (codes.has('UnauthorizedError')) return `Event Hubs refused the credentials for ${target} (UnauthorizedError): ${detail}`;
   if (codes.has('MessagingEntityNotFoundError')) return `Event Hubs has no hub ${target} (MessagingEntityNotFoundError): ${detail}`;
-  if (codes.has('ECONNREFUSED') || codes.has('ENOTFOUND')) return `cannot connect to Event Hubs at ${target} (${[...codes].join(', ')}): ${detail}`;
+  if (codes.has('ECONNREFUSED') || codes.has('ENOTFOUND'))
+    return `cannot connect to Event Hubs at ${target} (${[...codes].join(', ')}): ${detail}`;
   return `cannot reach Event Hubs ${target} (${[...codes].join(', ')}): ${detail}`;
 }

@@ -1,9 +1,9 @@
 import type { EventData, EventHubProducerClient } from '@azure/event-hubs';
 import type { OutgoingMessage } from '../../src/contracts/TaskQueue.js';
-import { InvalidDataError } from '../../src/runtime/errors.js';
+import { reencodeTask } from '../../src/domain/taskCodec.js';
+import { InvalidDataError, isInvalidDataError } from '../../src/runtime/errors.js';
 import { toProviderError } from './errors.js';
 import { hashToPartition } from './partitioning.js';
-import { toPythonBody } from './pythonTask.js';
 
 export type SendingProducer = Pick<EventHubProducerClient, 'createBatch' | 'sendBatch'>;
 
@@ -14,14 +14,16 @@ export type SendingProducer = Pick<EventHubProducerClient, 'createBatch' | 'send
  * `messageId`. Resolves with the number of batches sent. A task larger than a whole batch is InvalidDataError.
  */
 export async function sendTasks(
-  producer: SendingProducer, partitionIds: readonly string[], messages: readonly OutgoingMessage[],
+  producer: SendingProducer,
+  partitionIds: readonly string[],
+  messages: readonly OutgoingMessage[],
   options: { format: 'latigo' | 'python'; signal?: AbortSignal },
 ): Promise<number> {
   const byPartition = new Map<string, OutgoingMessage[]>();
   for (const message of messages) {
     const partitionId = partitionIds[hashToPartition(message.partitionKey ?? message.id, partitionIds.length)]!;
     let group = byPartition.get(partitionId);
-    if (!group) byPartition.set(partitionId, group = []);
+    if (!group) byPartition.set(partitionId, (group = []));
     group.push(message);
   }
   const counts = await Promise.all([...byPartition].map(([partitionId, group]) => sendToPartition(producer, partitionId, group, options)));
@@ -29,7 +31,10 @@ export async function sendTasks(
 }
 
 async function sendToPartition(
-  producer: SendingProducer, partitionId: string, messages: readonly OutgoingMessage[], options: { format: 'latigo' | 'python'; signal?: AbortSignal },
+  producer: SendingProducer,
+  partitionId: string,
+  messages: readonly OutgoingMessage[],
+  options: { format: 'latigo' | 'python'; signal?: AbortSignal },
 ): Promise<number> {
   const abort = options.signal ? { abortSignal: options.signal } : {};
   let batches = 0;
@@ -44,7 +49,9 @@ async function sendToPartition(
         batch = await producer.createBatch({ partitionId, ...abort });
         if (batch.tryAdd(event)) continue;
       }
-      throw new InvalidDataError(`task ${message.id} (${message.body.length} characters) is larger than the hub accepts (${batch.maxSizeInBytes} bytes)`);
+      throw new InvalidDataError(
+        `task ${message.id} (${message.body.length} characters) is larger than the hub accepts (${batch.maxSizeInBytes} bytes)`,
+      );
     }
     if (batch.count > 0) {
       await producer.sendBatch(batch, abort);
@@ -52,13 +59,13 @@ async function sendToPartition(
     }
     return batches;
   } catch (err) {
-    if (err instanceof InvalidDataError) throw err;
+    if (isInvalidDataError(err)) throw err;
     throw toProviderError(err, 'eventhub.send');
   }
 }
 
 function toEvent(message: OutgoingMessage, format: 'latigo' | 'python'): EventData {
-  const body = format === 'python' ? toPythonBody(message.body) : message.body;
+  const body = reencodeTask(message.body, format);
   // Bytes, not a string: the SDK would JSON-encode a string a second time.
   return { body: Buffer.from(body, 'utf8'), messageId: message.id, contentType: 'application/json' };
 }

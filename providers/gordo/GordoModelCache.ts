@@ -10,14 +10,20 @@ import { cacheKey, PromiseCache } from './PromiseCache.js';
 export class GordoModelCache {
   private readonly cache: PromiseCache<GordoModel>;
 
-  constructor(private readonly client: GordoClientLike, capacity = 20_000) {
+  constructor(
+    private readonly client: GordoClientLike,
+    capacity = 20_000,
+  ) {
     this.cache = new PromiseCache(capacity);
   }
 
   /** Rejects with NotFoundError (404), RevisionGoneError (410), InvalidDataError (a document without what we need). */
   get(project: string, name: string, revision: string, signal?: AbortSignal): Promise<GordoModel> {
-    return this.cache.get(cacheKey(project, name, revision), async () =>
-      parseGordoMetadata(await this.client.metadata(project, name, revision), project, name, revision), signal);
+    return this.cache.get(
+      cacheKey(project, name, revision),
+      async () => parseGordoMetadata(await this.client.metadata(project, name, revision), project, name, revision),
+      signal,
+    );
   }
 
   /** Forgets every revision of one model. */

@@ -5,7 +5,14 @@ import type { ModelDescription, ModelRef } from '../../src/domain/ModelDescripti
 import type { PredictionRow, PredictionSet } from '../../src/domain/Prediction.js';
 import type { SensorFrame } from '../../src/domain/SensorFrame.js';
 import type { TimeRange } from '../../src/domain/TimeRange.js';
-import { InvalidDataError, NotFoundError, ProviderError, throwIfAborted } from '../../src/runtime/errors.js';
+import {
+  InvalidDataError,
+  NotFoundError,
+  ProviderError,
+  throwIfAborted,
+  isInvalidDataError,
+  isNotFoundError,
+} from '../../src/runtime/errors.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { GordoClientLike, PredictionEndpoint } from './client.js';
 import { decodePredictionData } from './decodeResponse.js';
@@ -57,6 +64,7 @@ export class GordoModelExecutionProvider implements ModelExecutionProvider {
     return this.status(model, options);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async turns throwIfAborted into the rejection the contract promises
   async unregister(model: ModelRef, options?: CallOptions): Promise<void> {
     throwIfAborted(options?.signal);
     this.metadata.forget(model.project, model.name);
@@ -71,14 +79,15 @@ export class GordoModelExecutionProvider implements ModelExecutionProvider {
       await this.modelAt(model.project, model.name, revision, options?.signal);
       return { state: 'ready', revision };
     } catch (err) {
-      if (err instanceof RevisionGoneError) return { state: 'not_registered', revision, reason: `revision ${revision} is gone from the server` };
-      if (err instanceof NotFoundError) {
+      if (err instanceof RevisionGoneError)
+        return { state: 'not_registered', revision, reason: `revision ${revision} is gone from the server` };
+      if (isNotFoundError(err)) {
         const expected = await this.client.expectedModels(model.project, revision, options).catch(() => [] as string[]);
         return expected.includes(model.name)
           ? { state: 'training', revision, reason: 'expected by the project, not built yet' }
           : { state: 'not_registered', reason: `the server has no model ${model.name} at revision ${revision}` };
       }
-      if (err instanceof InvalidDataError) return { state: 'failed', revision, reason: err.message };
+      if (isInvalidDataError(err)) return { state: 'failed', revision, reason: err.message };
       throw err;
     }
   }
@@ -96,7 +105,9 @@ export class GordoModelExecutionProvider implements ModelExecutionProvider {
       const model = await this.modelAt(project, name, revision, signal);
       const unsupported = model.aggregationMethods.filter((m) => m !== 'mean');
       if (unsupported.length > 0) {
-        throw new InvalidDataError(`model ${project}/${name}: aggregation ${JSON.stringify(model.aggregationMethods)} is not supported (sensor data is resampled by mean)`);
+        throw new InvalidDataError(
+          `model ${project}/${name}: aggregation ${JSON.stringify(model.aggregationMethods)} is not supported (sensor data is resampled by mean)`,
+        );
       }
       const prepared = prepareRows(model, frame, await this.columnsOf(model, frame, signal), window);
       const inWindow = (timeMs: number) => timeMs >= window.fromMs && timeMs < window.toMs;
@@ -104,7 +115,12 @@ export class GordoModelExecutionProvider implements ModelExecutionProvider {
       // Rows sent for the window that the answer lacks (invariant 7: counted, not silently lost).
       const unanswered = prepared.timesMs.filter(inWindow).length - rows.length;
       return {
-        project, model: name, revision, window, tagNames: model.targetTags.map((t) => t.name), rows,
+        project,
+        model: name,
+        revision,
+        window,
+        tagNames: model.targetTags.map((t) => t.name),
+        rows,
         counts: { ...prepared.counts, unanswered_rows: Math.max(0, unanswered) },
       };
     });
@@ -125,7 +141,11 @@ export class GordoModelExecutionProvider implements ModelExecutionProvider {
     const targets = model.targetTags.map((t) => t.name);
     const sent = { timesMs: prepared.timesMs, y: prepared.y };
     for (const answer of answers) {
-      const decodeOptions = { targets, sent, ...(model.aggregateThreshold === undefined ? {} : { aggregateThreshold: model.aggregateThreshold }) };
+      const decodeOptions = {
+        targets,
+        sent,
+        ...(model.aggregateThreshold === undefined ? {} : { aggregateThreshold: model.aggregateThreshold }),
+      };
       for (const row of decodePredictionData(answer, decodeOptions)) byTime.set(row.timeMs, row);
     }
     return [...byTime.values()].sort((a, b) => a.timeMs - b.timeMs);
@@ -141,23 +161,36 @@ export class GordoModelExecutionProvider implements ModelExecutionProvider {
       } catch (err) {
         if (!(err instanceof NotAnAnomalyDetectorError)) throw err;
         this.predictionOnly.add(key);
-        this.log.info('model is not an anomaly detector; using /prediction for it', { project: model.project, model: model.name, revision: model.revision, reason: err.message });
+        this.log.info('model is not an anomaly detector; using /prediction for it', {
+          project: model.project,
+          model: model.name,
+          revision: model.revision,
+          reason: err.message,
+        });
       }
     }
     try {
       return await call('prediction');
     } catch (err) {
       if (!(err instanceof NotAnAnomalyDetectorError)) throw err;
-      throw new ProviderError(`model ${model.project}/${model.name} at revision ${model.revision} answers 422 on both /anomaly/prediction and /prediction: ${err.message}`,
-        { retryable: false, cause: err });
+      throw new ProviderError(
+        `model ${model.project}/${model.name} at revision ${model.revision} answers 422 on both /anomaly/prediction and /prediction: ${err.message}`,
+        { retryable: false, cause: err },
+      );
     }
   }
 
   /** Columns of the frame by tag name, plus any of the model's tags the frame lacks, read now. */
-  private async columnsOf(model: GordoModel, frame: SensorFrame, signal: AbortSignal | undefined): Promise<(name: string) => Float64Array | undefined> {
+  private async columnsOf(
+    model: GordoModel,
+    frame: SensorFrame,
+    signal: AbortSignal | undefined,
+  ): Promise<(name: string) => Float64Array | undefined> {
     const columns = new Map<string, Float64Array>();
     frame.tags.forEach((tag, i) => columns.set(tag.name, frame.columns[i]!));
-    const missing = [...model.inputTags, ...model.targetTags].filter((t, i, all) => !columns.has(t.name) && all.findIndex((o) => o.name === t.name) === i);
+    const missing = [...model.inputTags, ...model.targetTags].filter(
+      (t, i, all) => !columns.has(t.name) && all.findIndex((o) => o.name === t.name) === i,
+    );
     if (missing.length > 0) {
       const extra = await this.sensorData.getData(missing, frame.range, frame.resolutionMs, signal ? { signal } : {});
       extra.tags.forEach((tag, i) => columns.set(tag.name, extra.columns[i]!));
@@ -170,7 +203,13 @@ export class GordoModelExecutionProvider implements ModelExecutionProvider {
   }
 
   /** Runs `fn`; on a 410 asks `/revisions` once and repeats `fn` once only if the revision is still listed. */
-  private async pinned<T>(project: string, name: string, revision: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  private async pinned<T>(
+    project: string,
+    name: string,
+    revision: string,
+    signal: AbortSignal | undefined,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await fn();
     } catch (err) {
@@ -190,5 +229,8 @@ export class GordoModelExecutionProvider implements ModelExecutionProvider {
 }
 
 function gone(project: string, name: string, revision: string, latest: string, cause: Error): NotFoundError {
-  return new NotFoundError(`model ${project}/${name}: revision ${revision} is gone from the Gordo server (it serves ${latest} now): ${cause.message}`, { cause });
+  return new NotFoundError(
+    `model ${project}/${name}: revision ${revision} is gone from the Gordo server (it serves ${latest} now): ${cause.message}`,
+    { cause },
+  );
 }

@@ -1,7 +1,7 @@
 import type { CallOptions } from '../../src/contracts/CallOptions.js';
 import type { DescribeModelOptions, ModelInformationProvider } from '../../src/contracts/ModelInformationProvider.js';
 import type { ModelDescription, ModelSummary } from '../../src/domain/ModelDescription.js';
-import { NotFoundError, throwIfAborted } from '../../src/runtime/errors.js';
+import { NotFoundError, throwIfAborted, isNotFoundError } from '../../src/runtime/errors.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { GordoClientLike } from './client.js';
 import { GordoModelCache } from './GordoModelCache.js';
@@ -26,12 +26,17 @@ export class GordoModelInformationProvider implements ModelInformationProvider {
   private readonly expected: PromiseCache<string[]>;
   private readonly reportedBuilding = new Map<string, string>();
 
-  constructor(private readonly client: GordoClientLike, options: GordoModelInformationOptions, private readonly log: Logger) {
+  constructor(
+    private readonly client: GordoClientLike,
+    options: GordoModelInformationOptions,
+    private readonly log: Logger,
+  ) {
     this.projects = [...new Set(options.projects)].sort();
     this.metadata = options.models ?? new GordoModelCache(client);
     this.expected = new PromiseCache(1_000);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async turns throwIfAborted into the rejection the contract promises
   async listProjects(options?: CallOptions): Promise<string[]> {
     throwIfAborted(options?.signal);
     return [...this.projects];
@@ -53,7 +58,7 @@ export class GordoModelInformationProvider implements ModelInformationProvider {
     try {
       revision = (await this.client.revisions(project, options)).latest;
     } catch (err) {
-      if (err instanceof NotFoundError) return []; // the gateway does not serve the project (yet)
+      if (isNotFoundError(err)) return []; // the gateway does not serve the project (yet)
       throw err;
     }
     const [built, expected] = await Promise.all([
@@ -86,7 +91,11 @@ export class GordoModelInformationProvider implements ModelInformationProvider {
     this.reportedBuilding.set(project, fingerprint);
     if (building.length === 0) return;
     this.log.warn('expected models not built yet; not scheduled until they are', {
-      project, revision, building: building.length, expected, models: building.slice(0, 20),
+      project,
+      revision,
+      building: building.length,
+      expected,
+      models: building.slice(0, 20),
     });
   }
 }

@@ -1,4 +1,4 @@
-import { abortError } from '../../src/runtime/errors.js';
+import { abandonOnAbort } from '../../src/runtime/abort.js';
 
 /**
  * Values computed once per key, shared by concurrent callers, at most `capacity` kept (the least recently
@@ -20,11 +20,13 @@ export class PromiseCache<V> {
     } else {
       const computed = compute();
       promise = computed;
-      computed.catch(() => { if (this.entries.get(key) === computed) this.entries.delete(key); });
+      computed.catch(() => {
+        if (this.entries.get(key) === computed) this.entries.delete(key);
+      });
     }
     this.entries.set(key, promise);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    return signal === undefined ? promise : abandonOnAbort(promise, signal);
+    return abandonOnAbort(promise, signal);
   }
 
   /** Forgets every key for which `matches` holds. */
@@ -36,17 +38,4 @@ export class PromiseCache<V> {
 /** A cache key from parts that may hold any character. */
 export function cacheKey(...parts: string[]): string {
   return JSON.stringify(parts);
-}
-
-/** Rejects with the signal's reason when it fires first; the promise itself goes on. */
-function abandonOnAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err); },
-    );
-  });
 }

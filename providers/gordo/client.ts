@@ -23,7 +23,14 @@ export interface GordoClientLike {
   /** The whole metadata document (`{"metadata": {...}, ...}`). NotFoundError when the model is not in the revision. */
   metadata(project: string, model: string, revision: string, options?: CallOptions): Promise<Record<string, unknown>>;
   /** POSTs a JSON body (`{"X": ..., "y": ...}`, already serialized) and returns the parsed answer. */
-  predict(project: string, model: string, revision: string, endpoint: PredictionEndpoint, body: string, options?: CallOptions): Promise<Record<string, unknown>>;
+  predict(
+    project: string,
+    model: string,
+    revision: string,
+    endpoint: PredictionEndpoint,
+    body: string,
+    options?: CallOptions,
+  ): Promise<Record<string, unknown>>;
 }
 
 export interface GordoClientOptions {
@@ -84,7 +91,14 @@ export class GordoClient implements GordoClientLike {
     return this.getJson(`${seg(project)}/${seg(model)}/metadata`, revision, 'gordo.metadata', options);
   }
 
-  predict(project: string, model: string, revision: string, endpoint: PredictionEndpoint, body: string, options?: CallOptions): Promise<Record<string, unknown>> {
+  predict(
+    project: string,
+    model: string,
+    revision: string,
+    endpoint: PredictionEndpoint,
+    body: string,
+    options?: CallOptions,
+  ): Promise<Record<string, unknown>> {
     return this.request('POST', `${seg(project)}/${seg(model)}/${endpoint}`, revision, `gordo.${endpoint}`, body, options);
   }
 
@@ -92,8 +106,15 @@ export class GordoClient implements GordoClientLike {
     return this.request('GET', path, revision, operation, undefined, options);
   }
 
-  private async request(method: 'GET' | 'POST', path: string, revision: string | undefined, operation: string,
-                        body: string | undefined, options: CallOptions | undefined, retriedAuth = false): Promise<Record<string, unknown>> {
+  private async request(
+    method: 'GET' | 'POST',
+    path: string,
+    revision: string | undefined,
+    operation: string,
+    body: string | undefined,
+    options: CallOptions | undefined,
+    retriedAuth = false,
+  ): Promise<Record<string, unknown>> {
     const signal = options?.signal;
     throwIfAborted(signal);
     let response;
@@ -102,7 +123,10 @@ export class GordoClient implements GordoClientLike {
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       if (this.options.tokens) headers['Authorization'] = `Bearer ${await this.options.tokens.token(options)}`;
       response = await this.http.request<string>({
-        method, url: path, data: body, headers,
+        method,
+        url: path,
+        data: body,
+        headers,
         params: { format: method === 'POST' ? 'json' : undefined, revision },
         ...(signal ? { signal } : {}),
       });
@@ -116,12 +140,14 @@ export class GordoClient implements GordoClientLike {
       return this.request(method, path, revision, operation, body, options, true);
     }
     if (response.status < 200 || response.status >= 300) {
-      const retryAfter = response.headers['retry-after'];
+      const retryAfter: unknown = response.headers['retry-after'];
       throw httpStatusError(response.status, text, contentType, typeof retryAfter === 'string' ? retryAfter : undefined, operation);
     }
     // A gateway that does not route the project may answer 2xx with an HTML page: "not served", not data.
     if (!contentType.toLowerCase().startsWith('application/json')) {
-      throw new NotFoundError(`${operation}: the gateway answered ${response.status} with ${contentType || 'no content type'}, not JSON: the project is not served there`);
+      throw new NotFoundError(
+        `${operation}: the gateway answered ${response.status} with ${contentType || 'no content type'}, not JSON: the project is not served there`,
+      );
     }
     let parsed: unknown;
     try {
@@ -129,7 +155,8 @@ export class GordoClient implements GordoClientLike {
     } catch (err) {
       throw new ProviderError(`${operation}: the answer is not valid JSON (${(err as Error).message})`, { retryable: false, cause: err });
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw malformed(operation, 'the answer is not a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw malformed(operation, 'the answer is not a JSON object');
     return parsed as Record<string, unknown>;
   }
 }
@@ -141,7 +168,7 @@ function seg(name: string): string {
 
 function stringList(value: unknown, operation: string): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw malformed(operation, 'expected a list of names');
-  return value as string[];
+  return value;
 }
 
 function malformed(operation: string, what: string): ProviderError {

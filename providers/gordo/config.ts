@@ -21,9 +21,14 @@ export interface GordoConnectionConfig {
   readonly credential?: CredentialConfig;
 }
 
-function connectionOf(c: { url: string; timeout: number; max_connections: number; credential?: unknown }, path: string): GordoConnectionConfig {
+function connectionOf(
+  c: { url: string; timeout: number; max_connections: number; credential?: unknown },
+  path: string,
+): GordoConnectionConfig {
   return {
-    url: c.url, timeoutMs: c.timeout, maxConnections: c.max_connections,
+    url: c.url,
+    timeoutMs: c.timeout,
+    maxConnections: c.max_connections,
     ...(c.credential === undefined ? {} : { credential: parseCredentialConfig(c.credential, `${path}.credential`) }),
   };
 }

@@ -4,11 +4,19 @@ import { numberCell } from './json.js';
 
 /** Groups with one column and no tag: pandas writes them with the group name repeated as the sub-key. */
 const AGGREGATE_GROUPS = [
-  'total-anomaly-scaled', 'total-anomaly-unscaled', 'total-anomaly-confidence',
-  'smooth-total-anomaly-scaled', 'smooth-total-anomaly-unscaled',
+  'total-anomaly-scaled',
+  'total-anomaly-unscaled',
+  'total-anomaly-confidence',
+  'smooth-total-anomaly-scaled',
+  'smooth-total-anomaly-unscaled',
 ] as const;
 /** Per-tag groups kept in `details` (besides outputs and scaled anomalies, which have fields of their own). */
-const TAG_DETAIL_GROUPS = ['tag-anomaly-unscaled', 'anomaly-confidence', 'smooth-tag-anomaly-scaled', 'smooth-tag-anomaly-unscaled'] as const;
+const TAG_DETAIL_GROUPS = [
+  'tag-anomaly-unscaled',
+  'anomaly-confidence',
+  'smooth-tag-anomaly-scaled',
+  'smooth-tag-anomaly-unscaled',
+] as const;
 
 type Column = Record<string, unknown>;
 type Group = Record<string, Column>;
@@ -47,7 +55,8 @@ export function decodePredictionData(answer: Record<string, unknown>, options: D
     const subs = Object.keys(group);
     // Gordo names output columns 0..k-1 when their count differs from the target tags: take them by position.
     const byName = options.targets.every((t) => t in group);
-    if (!byName && subs.length !== options.targets.length) throw malformed(`group "${name}" has ${subs.length} columns for ${options.targets.length} target tags`);
+    if (!byName && subs.length !== options.targets.length)
+      throw malformed(`group "${name}" has ${subs.length} columns for ${options.targets.length} target tags`);
     return options.targets.map((t, i) => (byName ? group[t] : group[subs[i]!]));
   };
 
@@ -56,10 +65,13 @@ export function decodePredictionData(answer: Record<string, unknown>, options: D
   const rows: PredictionRow[] = [];
   if (anomaly !== undefined) {
     const contributions = index.fill(targetColumns(anomaly, 'tag-anomaly-scaled'));
-    const aggregates = new Map(AGGREGATE_GROUPS.filter((g) => groups[g] !== undefined)
-      .map((g) => [g, index.fill([singleColumn(groups[g]!, g)])[0]!] as const));
-    const tagDetails = TAG_DETAIL_GROUPS.filter((g) => groups[g] !== undefined)
-      .map((g) => ({ keys: options.targets.map((t) => `${g}:${t}`), columns: index.fill(targetColumns(groups[g], g)) }));
+    const aggregates = new Map(
+      AGGREGATE_GROUPS.filter((g) => groups[g] !== undefined).map((g) => [g, index.fill([singleColumn(groups[g]!, g)])[0]!] as const),
+    );
+    const tagDetails = TAG_DETAIL_GROUPS.filter((g) => groups[g] !== undefined).map((g) => ({
+      keys: options.targets.map((t) => `${g}:${t}`),
+      columns: index.fill(targetColumns(groups[g], g)),
+    }));
     const aggregateDetails = [...aggregates].filter(([group]) => group !== 'total-anomaly-scaled');
     const total = aggregates.get('total-anomaly-scaled');
     if (total === undefined) throw malformed('"data" has "tag-anomaly-scaled" but no "total-anomaly-scaled"');
@@ -71,8 +83,13 @@ export function decodePredictionData(answer: Record<string, unknown>, options: D
       for (const [group, column] of aggregateDetails) details[group] = column[r]!;
       for (const { keys, columns } of tagDetails) for (let i = 0; i < keys.length; i++) details[keys[i]!] = columns[i]![r]!;
       rows.push({
-        timeMs: index.timesMs[r]!, outputs: outputs.map((c) => c[r]!), contributions: contributions.map((c) => c[r]!),
-        totalAnomaly, threshold, isAnomaly: totalAnomaly > threshold, details,
+        timeMs: index.timesMs[r]!,
+        outputs: outputs.map((c) => c[r]!),
+        contributions: contributions.map((c) => c[r]!),
+        totalAnomaly,
+        threshold,
+        isAnomaly: totalAnomaly > threshold,
+        details,
       });
     }
     return rows;
@@ -86,7 +103,14 @@ export function decodePredictionData(answer: Record<string, unknown>, options: D
     const rowOutputs = outputs.map((c) => c[r]!);
     const contributions = rowOutputs.map((o, t) => (i === undefined ? Number.NaN : Math.abs(o - options.sent!.y[t]![i]!)));
     const totalAnomaly = contributions.reduce((sum, d) => sum + d * d, 0) / Math.max(1, contributions.length);
-    rows.push({ timeMs: index.timesMs[r]!, outputs: rowOutputs, contributions, totalAnomaly, threshold, isAnomaly: totalAnomaly > threshold });
+    rows.push({
+      timeMs: index.timesMs[r]!,
+      outputs: rowOutputs,
+      contributions,
+      totalAnomaly,
+      threshold,
+      isAnomaly: totalAnomaly > threshold,
+    });
   }
   return rows;
 }

@@ -15,8 +15,13 @@ export function pandasTimestampKey(timeMs: number): string {
  * column-first as pandas `to_dict()` writes it (reference 1.4 A). Built as text: one pass, keys encoded once.
  */
 export function encodePredictionBody(
-  keys: readonly string[], xTags: readonly SensorTag[], x: readonly Float64Array[],
-  yTags: readonly SensorTag[], y: readonly Float64Array[], start: number, end: number,
+  keys: readonly string[],
+  xTags: readonly SensorTag[],
+  x: readonly Float64Array[],
+  yTags: readonly SensorTag[],
+  y: readonly Float64Array[],
+  start: number,
+  end: number,
 ): string {
   const quotedKeys: string[] = [];
   for (let i = start; i < end; i++) quotedKeys.push(JSON.stringify(keys[i]));

@@ -1,9 +1,13 @@
 import { isAxiosError } from 'axios';
-import { abortError, NotFoundError, ProviderError } from '../../src/runtime/errors.js';
+import { abortError, NotFoundError, ProviderError, isNotFoundError, isProviderError } from '../../src/runtime/errors.js';
+import { parseRetryAfter } from '../../src/runtime/retry.js';
 
 /** The revision asked for is not on the server (410 Gone): the caller may re-resolve once, then it is permanent. */
 export class RevisionGoneError extends NotFoundError {
-  constructor(message: string, readonly revision: string | undefined) {
+  constructor(
+    message: string,
+    readonly revision: string | undefined,
+  ) {
     super(message);
   }
 }
@@ -16,11 +20,28 @@ export class NotAnAnomalyDetectorError extends ProviderError {
 }
 
 /** Socket-level failures worth another attempt: the server restarted, the gateway dropped us. */
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 const MAX_MESSAGE = 300;
 
 /** A non-2xx answer, with the server's own message when the body has one (JSON `message`/`error`, or HTML text). */
-export function httpStatusError(status: number, body: string, contentType: string | undefined, retryAfter: string | undefined, operation: string): Error {
+export function httpStatusError(
+  status: number,
+  body: string,
+  contentType: string | undefined,
+  retryAfter: string | undefined,
+  operation: string,
+): Error {
   const detail = serverMessage(body, contentType);
   const message = `${operation}: HTTP ${status}${detail ? `: ${detail}` : ''}`;
   if (status === 404) return new NotFoundError(message);
@@ -37,7 +58,7 @@ export function httpStatusError(status: number, body: string, contentType: strin
  */
 export function toProviderError(err: unknown, operation: string, signal: AbortSignal | undefined): Error {
   if (signal?.aborted) return abortError(signal);
-  if (err instanceof ProviderError || err instanceof NotFoundError) return err;
+  if (isProviderError(err) || isNotFoundError(err)) return err;
   if (isAxiosError(err)) {
     if (err.code === 'ERR_CANCELED') return new ProviderError(`${operation}: request timed out`, { retryable: true, cause: err });
     const code = err.code ?? '';
@@ -61,7 +82,13 @@ function serverMessage(body: string, contentType: string | undefined): string {
     }
   }
   // Flask's default error page (6.x 404/422): keep its words, not its markup.
-  return clip(body.replace(/<title>[\s\S]*?<\/title>/i, '').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim());
+  return clip(
+    body
+      .replace(/<title>[\s\S]*?<\/title>/i, '')
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
 }
 
 function revisionOf(body: string): string | undefined {
@@ -71,14 +98,6 @@ function revisionOf(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function parseRetryAfter(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function clip(text: string): string {

@@ -1,2 +1,2 @@
-export { gordoModelInfo, gordoPredictor } from './module.js';
+export { gordoProvider } from './module.js';
 export type { GordoModelInfoConfig, GordoPredictorConfig, GordoConnectionConfig } from './config.js';

@@ -10,11 +10,13 @@ export function parseGordoJson(text: string): unknown {
   // Most answers have no Python tokens: one JSON.parse. The rewrite runs when the text holds the words at
   // all (perhaps only inside a string, which it leaves alone).
   if (!text.includes('NaN') && !text.includes('Infinity')) return JSON.parse(text);
-  return JSON.parse(text.replace(PYTHON_TOKENS, (token) => {
-    if (token.charCodeAt(0) === 34 /* " */) return token;
-    if (token === 'NaN') return 'null';
-    return token.charCodeAt(0) === 45 /* - */ ? '-1e999' : '1e999';
-  }));
+  return JSON.parse(
+    text.replace(PYTHON_TOKENS, (token) => {
+      if (token.charCodeAt(0) === 34 /* " */) return token;
+      if (token === 'NaN') return 'null';
+      return token.charCodeAt(0) === 45 /* - */ ? '-1e999' : '1e999';
+    }),
+  );
 }
 
 /** A JSON number cell: null (from NaN) and anything not a number read as NaN. */

@@ -1,7 +1,7 @@
 import type { ModelDescription } from '../../src/domain/ModelDescription.js';
 import type { SensorTag } from '../../src/domain/SensorTag.js';
 import { InvalidDataError } from '../../src/runtime/errors.js';
-import { parsePandasResolution } from './resolution.js';
+import { normalizeRowFilter, parsePandasResolution, readGordoTagList, readGordoTime } from '../../src/gordo/index.js';
 
 /** What latigo reads from a model's metadata document (reference section 1.7); the rest is ignored. */
 export interface GordoModel {
@@ -37,21 +37,29 @@ export function parseGordoMetadata(document: Record<string, unknown>, project: s
   const where = `model ${project}/${model} at revision ${revision}`;
   const inputTags = tagList(dataset['tag_list'], 'metadata.dataset.tag_list', where);
   if (inputTags.length === 0) throw new InvalidDataError(`${where}: metadata.dataset.tag_list is empty`);
-  const targets = dataset['target_tag_list'] === undefined || dataset['target_tag_list'] === null
-    ? [] : tagList(dataset['target_tag_list'], 'metadata.dataset.target_tag_list', where);
+  const targets =
+    dataset['target_tag_list'] === undefined || dataset['target_tag_list'] === null
+      ? []
+      : tagList(dataset['target_tag_list'], 'metadata.dataset.target_tag_list', where);
   const resolution = dataset['resolution'];
-  if (typeof resolution !== 'string') throw new InvalidDataError(`${where}: metadata.dataset.resolution must be a pandas frequency such as 10T, got ${JSON.stringify(resolution)}`);
+  if (typeof resolution !== 'string')
+    throw new InvalidDataError(
+      `${where}: metadata.dataset.resolution must be a pandas frequency such as 10T, got ${JSON.stringify(resolution)}`,
+    );
   const buildModel = optionalRecord(optionalRecord(optionalRecord(machine['metadata'])['build_metadata'])['model']);
   const modelMeta = optionalRecord(buildModel['model_meta']);
   const threshold = modelMeta['aggregate-threshold'];
   return {
-    project, name: model, revision, inputTags,
+    project,
+    name: model,
+    revision,
+    inputTags,
     targetTags: targets.length > 0 ? targets : inputTags,
-    resolutionMs: parsePandasResolution(resolution),
+    resolutionMs: inContext(`${where}: metadata.dataset.resolution`, () => parsePandasResolution(resolution)),
     trainingFromMs: date(dataset['train_start_date'], 'metadata.dataset.train_start_date', where),
     trainingToMs: date(dataset['train_end_date'], 'metadata.dataset.train_end_date', where),
     offsetRows: nonNegativeInt(buildModel['model_offset'], 0),
-    rowFilter: rowFilterOf(dataset['row_filter'], where),
+    rowFilter: normalizeRowFilter(dataset['row_filter'], `${where}: metadata.dataset.row_filter`),
     rowFilterBufferSize: nonNegativeInt(dataset['row_filter_buffer_size'], 0),
     nSamplesThreshold: nonNegativeInt(dataset['n_samples_threshold'], 0),
     aggregationMethods: aggregationOf(dataset['aggregation_methods']),
@@ -62,42 +70,37 @@ export function parseGordoMetadata(document: Record<string, unknown>, project: s
 /** Our model description; Gordo's own settings ride along in `parameters.gordo` for logs and `models list`. */
 export function toModelDescription(model: GordoModel): ModelDescription {
   return {
-    project: model.project, name: model.name, revision: model.revision,
-    inputTags: model.inputTags, targetTags: model.targetTags, resolutionMs: model.resolutionMs,
+    project: model.project,
+    name: model.name,
+    revision: model.revision,
+    inputTags: model.inputTags,
+    targetTags: model.targetTags,
+    resolutionMs: model.resolutionMs,
     trainingRange: { fromMs: model.trainingFromMs, toMs: model.trainingToMs },
     offsetRows: model.offsetRows,
     parameters: {
       gordo: {
-        rowFilter: model.rowFilter, rowFilterBufferSize: model.rowFilterBufferSize,
-        nSamplesThreshold: model.nSamplesThreshold, aggregationMethods: model.aggregationMethods,
+        rowFilter: model.rowFilter,
+        rowFilterBufferSize: model.rowFilterBufferSize,
+        nSamplesThreshold: model.nSamplesThreshold,
+        aggregationMethods: model.aggregationMethods,
       },
     },
   };
 }
 
-/** Entries are names, or objects with at least `name` (and `asset`); never trimmed: names may hold spaces. */
 function tagList(value: unknown, field: string, where: string): SensorTag[] {
-  if (!Array.isArray(value)) throw new InvalidDataError(`${where}: ${field} must be a list of tags`);
-  return value.map((entry, i) => {
-    if (typeof entry === 'string') return { name: entry, asset: '' };
-    if (typeof entry === 'object' && entry !== null && typeof (entry as Record<string, unknown>)['name'] === 'string') {
-      const e = entry as Record<string, unknown>;
-      return {
-        name: e['name'] as string,
-        asset: typeof e['asset'] === 'string' ? e['asset'] : '',
-        ...(typeof e['unit'] === 'string' ? { unit: e['unit'] } : {}),
-      };
-    }
-    throw new InvalidDataError(`${where}: ${field}[${i}] is neither a tag name nor an object with a name`);
-  });
+  return readGordoTagList(value, `${where}: ${field}`);
 }
 
-/** A string is one expression, a list is the AND of its items; "" and null mean no filter. */
-function rowFilterOf(value: unknown, where: string): string[] {
-  if (value === undefined || value === null || value === '') return [];
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.filter((v) => v.trim() !== '');
-  throw new InvalidDataError(`${where}: metadata.dataset.row_filter must be an expression or a list of expressions`);
+/** Runs `read`, prefixing the message of an InvalidDataError it throws with `where`. */
+function inContext<T>(where: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof InvalidDataError) throw new InvalidDataError(`${where}: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 function aggregationOf(value: unknown): string[] {
@@ -107,9 +110,7 @@ function aggregationOf(value: unknown): string[] {
 }
 
 function date(value: unknown, field: string, where: string): number {
-  const ms = typeof value === 'string' ? Date.parse(value.replace(' ', 'T')) : Number.NaN;
-  if (Number.isNaN(ms)) throw new InvalidDataError(`${where}: ${field} must be an ISO 8601 time with an offset, got ${JSON.stringify(value)}`);
-  return ms;
+  return readGordoTime(value, `${where}: ${field}`);
 }
 
 function nonNegativeInt(value: unknown, fallback: number): number {
@@ -117,10 +118,11 @@ function nonNegativeInt(value: unknown, fallback: number): number {
 }
 
 function record(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidDataError(`the metadata document has no object at ${field}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidDataError(`the metadata document has no object at ${field}`);
   return value as Record<string, unknown>;
 }
 
 function optionalRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : {};
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

@@ -1,54 +1,50 @@
-import { ContainerModule } from 'inversify';
-import { ModelExecutionProvider } from '../../src/contracts/ModelExecutionProvider.js';
-import { ModelInformationProvider } from '../../src/contracts/ModelInformationProvider.js';
-import type { ProviderModule } from '../../src/contracts/ProviderModule.js';
-import { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
-import { createBearerTokenSource } from '../../src/credentials/index.js';
-import { Logger } from '../../src/runtime/logger.js';
+import { defineProvider } from '../../src/provider/defineProvider.js';
+import type { ProviderDeps } from '../../src/provider/ProviderDeps.js';
 import { GordoClient } from './client.js';
 import { GordoModelCache } from './GordoModelCache.js';
-import { parseGordoModelInfoConfig, parseGordoPredictorConfig, type GordoConnectionConfig, type GordoModelInfoConfig, type GordoPredictorConfig } from './config.js';
+import { parseGordoModelInfoConfig, parseGordoPredictorConfig, type GordoConnectionConfig } from './config.js';
 import { GordoModelExecutionProvider } from './GordoModelExecutionProvider.js';
 import { GordoModelInformationProvider } from './GordoModelInformationProvider.js';
 
 /**
- * One client (one socket pool) and one metadata cache per gateway and process: an executor binds both the
- * model-information and the model-execution provider, and they should share both.
+ * One client (one socket pool) and one metadata cache per gateway and process: an executor uses both the
+ * model-information and the model-execution section, and they share both.
  */
-const connections = new Map<string, { client: GordoClient; models: GordoModelCache }>();
-
-export function gordoConnection(config: GordoConnectionConfig, metadataCacheSize = 20_000): { client: GordoClient; models: GordoModelCache } {
+function gordoConnection(
+  config: GordoConnectionConfig,
+  deps: ProviderDeps,
+  metadataCacheSize = 20_000,
+): { client: GordoClient; models: GordoModelCache } {
   const key = JSON.stringify([config.url, config.timeoutMs, config.maxConnections, config.credential?.path ?? null]);
-  let connection = connections.get(key);
-  if (connection === undefined) {
+  return deps.shared(`connection ${key}`, () => {
     const client = new GordoClient({
-      baseUrl: config.url, timeoutMs: config.timeoutMs, maxSockets: config.maxConnections,
-      ...(config.credential ? { tokens: createBearerTokenSource(config.credential) } : {}),
+      baseUrl: config.url,
+      timeoutMs: config.timeoutMs,
+      maxSockets: config.maxConnections,
+      ...(config.credential ? { tokens: deps.credentials.tokenSource(config.credential) } : {}),
     });
-    connection = { client, models: new GordoModelCache(client, metadataCacheSize) };
-    connections.set(key, connection);
-  }
-  return connection;
+    return { client, models: new GordoModelCache(client, metadataCacheSize) };
+  });
 }
 
-/** `model_info: { type: gordo }`: the models the Gordo servers of the configured projects serve. */
-export const gordoModelInfo: ProviderModule<GordoModelInfoConfig> = {
-  parseConfig: parseGordoModelInfoConfig,
-  load: (config) => new ContainerModule(({ bind }) => {
-    bind(ModelInformationProvider).toResolvedValue((log: Logger) => {
-      const { client, models } = gordoConnection(config);
-      return new GordoModelInformationProvider(client, { projects: config.projects, models }, log.child({ component: 'gordo-models' }));
-    }, [Logger]).inSingletonScope();
-  }),
-};
-
-/** `predictor: { type: gordo }`: predictions from the Gordo ML servers. */
-export const gordoPredictor: ProviderModule<GordoPredictorConfig> = {
-  parseConfig: parseGordoPredictorConfig,
-  load: (config) => new ContainerModule(({ bind }) => {
-    bind(ModelExecutionProvider).toResolvedValue((sensorData: SensorDataProvider, log: Logger) => {
-      const { client, models } = gordoConnection(config, config.metadataCacheSize);
-      return new GordoModelExecutionProvider(client, sensorData, { ...config, models }, log.child({ component: 'gordo-predictor' }));
-    }, [SensorDataProvider, Logger]).inSingletonScope();
-  }),
-};
+/** `type: gordo`: `model_info` lists the models the Gordo servers serve, `predictor` runs them. */
+export const gordoProvider = defineProvider({
+  name: 'gordo',
+  sections: {
+    model_info: {
+      parseConfig: parseGordoModelInfoConfig,
+      create(config, deps) {
+        const { client, models } = gordoConnection(config, deps);
+        return { service: new GordoModelInformationProvider(client, { projects: config.projects, models }, deps.log) };
+      },
+    },
+    predictor: {
+      parseConfig: parseGordoPredictorConfig,
+      async create(config, deps) {
+        const { client, models } = gordoConnection(config, deps, config.metadataCacheSize);
+        return { service: new GordoModelExecutionProvider(client, await deps.sensorData(), { ...config, models }, deps.log) };
+      },
+    },
+  },
+});
+export default gordoProvider;

@@ -2,7 +2,7 @@ import type { SensorFrame } from '../../src/domain/SensorFrame.js';
 import type { TimeRange } from '../../src/domain/TimeRange.js';
 import { InsufficientDataError } from '../../src/runtime/errors.js';
 import type { GordoModel } from './metadata.js';
-import { compileRowFilter, rowFilterMask } from './rowFilter.js';
+import { compileRowFilter, rowFilterMask } from '../../src/gordo/index.js';
 
 /** Rows that history before the window adds for a margin, beyond the model's offset (the Python client's 5). */
 export const HISTORY_MARGIN_ROWS = 5;
@@ -25,7 +25,12 @@ export interface PreparedRows {
  * Throws InsufficientDataError when no complete row lies inside the window, or when the rows are no more
  * than the model's `n_samples_threshold` (before or after filtering).
  */
-export function prepareRows(model: GordoModel, frame: SensorFrame, columnOf: (name: string) => Float64Array | undefined, window: TimeRange): PreparedRows {
+export function prepareRows(
+  model: GordoModel,
+  frame: SensorFrame,
+  columnOf: (name: string) => Float64Array | undefined,
+  window: TimeRange,
+): PreparedRows {
   const where = `model ${model.project}/${model.name}`;
   const fetchFromMs = window.fromMs - (model.offsetRows + HISTORY_MARGIN_ROWS) * model.resolutionMs;
   const names = [...new Set([...model.inputTags, ...model.targetTags].map((t) => t.name))];
@@ -41,13 +46,18 @@ export function prepareRows(model: GordoModel, frame: SensorFrame, columnOf: (na
     if (t < fetchFromMs || t >= window.toMs) continue;
     let complete = true;
     for (const column of columns.values()) {
-      if (Number.isNaN(column[j]!)) { complete = false; break; }
+      if (Number.isNaN(column[j]!)) {
+        complete = false;
+        break;
+      }
     }
     if (complete) candidates.push(j);
     else incomplete++;
   }
   if (candidates.length <= model.nSamplesThreshold) {
-    throw new InsufficientDataError(`${where}: ${candidates.length} complete rows in the read range, the model needs more than ${model.nSamplesThreshold} (${incomplete} rows had missing values)`);
+    throw new InsufficientDataError(
+      `${where}: ${candidates.length} complete rows in the read range, the model needs more than ${model.nSamplesThreshold} (${incomplete} rows had missing values)`,
+    );
   }
 
   const filters = model.rowFilter.map((expression) => compileRowFilter(expression, names));
@@ -55,7 +65,9 @@ export function prepareRows(model: GordoModel, frame: SensorFrame, columnOf: (na
   const rows = candidates.filter((_, i) => keep[i] === 1);
   const filtered = candidates.length - rows.length;
   if (filters.length > 0 && rows.length <= model.nSamplesThreshold) {
-    throw new InsufficientDataError(`${where}: ${rows.length} rows left after row filtering, the model needs more than ${model.nSamplesThreshold}`);
+    throw new InsufficientDataError(
+      `${where}: ${rows.length} rows left after row filtering, the model needs more than ${model.nSamplesThreshold}`,
+    );
   }
   if (!rows.some((j) => timestamps[j]! >= window.fromMs)) {
     throw new InsufficientDataError(`${where}: no complete row inside the window (${incomplete} incomplete, ${filtered} filtered out)`);

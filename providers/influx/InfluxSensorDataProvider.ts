@@ -1,7 +1,7 @@
-import type { CallOptions } from '../../src/contracts/CallOptions.js';
-import type { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
+import type { SensorDataOptions, SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
 import { resample } from '../../src/domain/resample.js';
-import { bucketStarts, type SensorFrame } from '../../src/domain/SensorFrame.js';
+import { RawPointsBuilder } from '../../src/domain/RawPointsBuilder.js';
+import { bucketCount, type SensorFrame } from '../../src/domain/SensorFrame.js';
 import type { SensorTag } from '../../src/domain/SensorTag.js';
 import type { TimeRange } from '../../src/domain/TimeRange.js';
 import { throwIfAborted } from '../../src/runtime/errors.js';
@@ -19,41 +19,45 @@ import { toStoredName } from './names.js';
  * out-of-order points, so those counts stay 0.
  */
 export class InfluxSensorDataProvider implements SensorDataProvider {
-  constructor(private readonly client: InfluxClientLike, private readonly layout: SensorLayout, private readonly log: Logger) {}
+  constructor(
+    private readonly client: InfluxClientLike,
+    private readonly layout: SensorLayout,
+    private readonly log: Logger,
+  ) {}
 
   rangeSpecifier(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number): string {
     return this.client.describeBucketMeans(readPlan(uniqueNames(tags), range, resolutionMs), this.layout);
   }
 
-  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options?: CallOptions): Promise<SensorFrame> {
+  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options?: SensorDataOptions): Promise<SensorFrame> {
     throwIfAborted(options?.signal);
     const names = uniqueNames(tags);
     const uniqueTags = names.length === tags.length ? tags : names.map((name) => tags.find((t) => t.name === name)!);
     const plan = readPlan(names, range, resolutionMs);
-    const buckets = bucketStarts(range, resolutionMs).length;
-    // At most one mean per sensor and bucket; more would mean the server's grid differs from ours.
+    const buckets = bucketCount(range, resolutionMs);
+    // At most one mean per sensor and bucket; more would mean the server's grid differs from ours. Counted,
+    // not allocated: the points grow with what the server returns, not with the grid of the range.
     const capacity = Math.max(1, names.length * buckets);
-    const column = new Int32Array(capacity);
-    const timeMs = new Float64Array(capacity);
-    const value = new Float64Array(capacity);
-    let length = 0;
+    const points = new RawPointsBuilder();
     if (buckets > 0 && names.length > 0) {
       const columnOfKey = new Map(plan.keys.map((key, i) => [key, i]));
       let unexpected = 0;
-      await this.client.readBucketMeans(plan, this.layout, (key, t, mean) => {
-        const c = columnOfKey.get(key);
-        if (c === undefined || length === capacity) {
-          unexpected++;
-          return;
-        }
-        column[length] = c;
-        timeMs[length] = t;
-        value[length] = mean;
-        length++;
-      }, options?.signal);
+      await this.client.readBucketMeans(
+        plan,
+        this.layout,
+        (key, t, mean) => {
+          const c = columnOfKey.get(key);
+          if (c === undefined || points.length === capacity) {
+            unexpected++;
+            return;
+          }
+          points.push(c, t, mean);
+        },
+        options?.signal,
+      );
       if (unexpected > 0) this.log.warn('buckets outside the requested sensors or grid ignored', { count: unexpected });
     }
-    const frame = resample(uniqueTags, range, resolutionMs, { length, column, timeMs, value });
+    const frame = resample(uniqueTags, range, resolutionMs, points, { rows: options?.rows ?? 'all' });
     if (uniqueTags === tags) return frame;
     return { ...frame, tags, columns: tags.map((t) => frame.columns[names.indexOf(t.name)]!) };
   }

@@ -11,7 +11,10 @@ import { fromStoredName, toStoredName } from './names.js';
  * and unit tags. A sensor whose tags changed has several series; the one with the latest point describes it.
  */
 export class InfluxSensorInformation implements SensorInformationProvider {
-  constructor(private readonly client: InfluxClientLike, private readonly layout: SensorLayout) {}
+  constructor(
+    private readonly client: InfluxClientLike,
+    private readonly layout: SensorLayout,
+  ) {}
 
   async listSensors(options?: ListSensorsOptions): Promise<SensorTag[]> {
     throwIfAborted(options?.signal);

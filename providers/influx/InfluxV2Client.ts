@@ -1,10 +1,14 @@
 import { chunksToLinesIterable, InfluxDB, linesToRowsIterable, type Transport } from '@influxdata/influxdb-client';
-import type { BucketSink, InfluxClientLike, SensorSeries } from './client.js';
+import type { BucketSink, InfluxClientLike, QuerySeries, SensorSeries } from './client.js';
+import { InfluxV1Client } from './InfluxV1Client.js';
 import type { InfluxConnectionConfig, SensorLayout } from './config.js';
 import { InfluxStatementError } from './errors.js';
 import { bucketMeansFlux, sensorSeriesFlux } from './flux.js';
 import type { ReadPlan, SensorFilter } from './influxql.js';
 import { requestWithRetry } from './request.js';
+
+/** One cell of an annotated Flux CSV row as the client parses it (tags and `_time` are strings). */
+type FluxCell = string | number | boolean | null | undefined;
 
 /** The dialect the client's own QueryApi asks for: annotated CSV with datatype, group and default rows. */
 const DIALECT = { header: true, delimiter: ',', quoteChar: '"', commentPrefix: '#', annotations: ['datatype', 'group', 'default'] };
@@ -20,7 +24,12 @@ export class InfluxV2Client implements InfluxClientLike {
   private readonly queryPath: string;
   private readonly writePath: string;
 
+  /** InfluxQL through the v1 compatibility endpoint `/query` (2.x maps each bucket to a database of its name; 1.8 reads `db/rp`). */
+  private readonly influxQL: InfluxV1Client;
+
   constructor(private readonly config: InfluxConnectionConfig) {
+    const [database = config.bucket, retentionPolicy = ''] = config.bucket.split('/');
+    this.influxQL = new InfluxV1Client({ ...config, database, retentionPolicy });
     this.transport = new InfluxDB({ url: config.url, token: config.token, timeout: config.timeoutMs }).transport;
     const org = encodeURIComponent(config.org);
     this.queryPath = `/api/v2/query?org=${org}`;
@@ -44,25 +53,38 @@ export class InfluxV2Client implements InfluxClientLike {
   async listSensorSeries(filter: SensorFilter, layout: SensorLayout, signal?: AbortSignal): Promise<SensorSeries[]> {
     const keyColumn = layout.measurementPerSensor ? '_measurement' : layout.sensorTag;
     return this.rows(sensorSeriesFlux(this.config.bucket, filter, layout), signal, (values, get) => ({
-      key: String(get(values, keyColumn) ?? ''), asset: String(get(values, layout.assetTag) ?? ''),
-      unit: String(get(values, layout.unitTag) ?? ''), lastMs: Date.parse(String(get(values, '_time'))) || 0,
+      key: String(get(values, keyColumn) ?? ''),
+      asset: String(get(values, layout.assetTag) ?? ''),
+      unit: String(get(values, layout.unitTag) ?? ''),
+      lastMs: Date.parse(String(get(values, '_time'))) || 0,
     }));
+  }
+
+  /** The prediction reads are InfluxQL in both modes: one query text, one parser (see the provider README). */
+  queryInfluxQL(q: string, signal?: AbortSignal): Promise<QuerySeries[]> {
+    return this.influxQL.queryInfluxQL(q, signal);
   }
 
   async writeLines(lines: readonly string[], signal?: AbortSignal): Promise<void> {
     if (lines.length === 0) return;
     const body = lines.join('\n');
     await requestWithRetry('influx.write', this.config.retry, this.config.timeoutMs, signal, (s) =>
-      this.transport.request(this.writePath, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, signal: s }));
+      this.transport.request(this.writePath, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, signal: s }),
+    );
   }
 
   /** Runs a Flux query and maps every data row; an error table in the answer fails the call. */
-  private rows<T>(query: string, signal: AbortSignal | undefined,
-    map: (values: string[], get: (values: string[], column: string) => unknown) => T | undefined): Promise<T[]> {
+  private rows<T>(
+    query: string,
+    signal: AbortSignal | undefined,
+    map: (values: string[], get: (values: string[], column: string) => FluxCell) => T | undefined,
+  ): Promise<T[]> {
     const body = JSON.stringify({ query, dialect: DIALECT, type: 'flux' });
     return requestWithRetry('influx.query', this.config.retry, this.config.timeoutMs, signal, async (s) => {
       const chunks = this.transport.iterate(this.queryPath, body, {
-        method: 'POST', headers: { 'content-type': 'application/json; encoding=utf-8', 'accept-encoding': 'identity' }, signal: s,
+        method: 'POST',
+        headers: { 'content-type': 'application/json; encoding=utf-8', 'accept-encoding': 'identity' },
+        signal: s,
       });
       const out: T[] = [];
       for await (const { values, tableMeta } of linesToRowsIterable(chunksToLinesIterable(chunks))) {
@@ -70,7 +92,7 @@ export class InfluxV2Client implements InfluxClientLike {
         if (tableMeta.columns.some((c) => c.label === 'error') && !tableMeta.columns.some((c) => c.label === '_time')) {
           throw new InfluxStatementError(String(tableMeta.get(values, 'error')));
         }
-        const item = map(values, (v, name) => tableMeta.get(v, name));
+        const item = map(values, (v, name) => tableMeta.get(v, name) as FluxCell);
         if (item !== undefined) out.push(item);
       }
       return out;

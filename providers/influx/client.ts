@@ -15,6 +15,15 @@ export interface SensorSeries {
   readonly lastMs: number;
 }
 
+/** One series of an InfluxQL answer: its tags (GROUP BY) and rows (`time` in ms first, then the selected columns). */
+export interface QuerySeries {
+  /** The statement's position in the query (0 for the first). */
+  readonly statement: number;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly columns: readonly string[];
+  readonly values: readonly (readonly unknown[])[];
+}
+
 /**
  * The calls the influx providers make, in either API mode. Implementations retry outages per request
  * (config `retry`) and throw ProviderError (see errors.ts); an aborted `signal` rejects with an AbortError.
@@ -25,6 +34,8 @@ export interface InfluxClientLike {
   /** Streams the mean of every non-empty bucket into `sink`, in any order. */
   readBucketMeans(plan: ReadPlan, layout: SensorLayout, sink: BucketSink, signal?: AbortSignal): Promise<void>;
   listSensorSeries(filter: SensorFilter, layout: SensorLayout, signal?: AbortSignal): Promise<SensorSeries[]>;
+  /** Runs InfluxQL statements (`;`-separated) and returns every series of every statement; for the prediction reads. */
+  queryInfluxQL(q: string, signal?: AbortSignal): Promise<QuerySeries[]>;
   /** Writes line-protocol lines (timestamps in ms) in one request. */
   writeLines(lines: readonly string[], signal?: AbortSignal): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { fluxString } from '@influxdata/influxdb-client';
+import { FLUX_VALUE, fluxString } from '@influxdata/influxdb-client';
 import type { SensorLayout } from './config.js';
 import type { ReadPlan, SensorFilter } from './influxql.js';
 
@@ -7,7 +7,7 @@ import type { ReadPlan, SensorFilter } from './influxql.js';
  * `fluxString` (escapes quotes, backslashes, `${` and control characters); columns are read as
  * `r["name"]`, so no name is ever spliced in bare.
  */
-const str = (value: string): string => fluxString(value).toString();
+const str = (value: string): string => fluxString(value)[FLUX_VALUE]();
 const column = (name: string): string => `r[${str(name)}]`;
 const instant = (ms: number): string => new Date(ms).toISOString();
 

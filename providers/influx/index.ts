@@ -1,2 +1,2 @@
-export { influxPredictionStorage, influxSensorData, influxSensorInformation } from './module.js';
+export { influxProvider } from './module.js';
 export type { InfluxPredictionConfig, InfluxSensorConfig } from './config.js';

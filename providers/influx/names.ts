@@ -32,8 +32,10 @@ export type NameRole = 'measurement' | 'tag key' | 'field key';
 export function configNameProblem(name: string, role: NameRole): string | undefined {
   if (name === '') return `a ${role} cannot be empty`;
   if (/[\r\n]/.test(name)) return `a ${role} cannot hold a line break: line protocol has no escape for it`;
-  if (/\\([ ,=]|$)/.test(name)) return `a ${role} cannot have a backslash before a space, comma or equals sign, or at its end: line protocol would read it as an escape`;
-  if (role === 'measurement' && name.startsWith('#')) return 'a measurement cannot start with "#": line protocol would read the line as a comment';
+  if (/\\([ ,=]|$)/.test(name))
+    return `a ${role} cannot have a backslash before a space, comma or equals sign, or at its end: line protocol would read it as an escape`;
+  if (role === 'measurement' && name.startsWith('#'))
+    return 'a measurement cannot start with "#": line protocol would read the line as a comment';
   if (role === 'field key' && name === 'time') return 'the field key "time" is dropped by InfluxDB';
   if (role === 'tag key' && name === 'time') return 'the tag key "time" is refused by InfluxDB';
   return undefined;

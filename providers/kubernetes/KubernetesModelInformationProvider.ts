@@ -26,7 +26,11 @@ export class KubernetesModelInformationProvider implements ModelInformationProvi
   /** Descriptions of Succeeded models by (project, name, revision): a built revision's definition never changes. */
   private readonly described = new Map<string, ModelDescription>();
 
-  constructor(private readonly client: GordoResourceClientLike, private readonly options: { projects?: readonly string[] }, private readonly log: Logger) {}
+  constructor(
+    private readonly client: GordoResourceClientLike,
+    private readonly options: { projects?: readonly string[] },
+    private readonly log: Logger,
+  ) {}
 
   async listProjects(options?: CallOptions): Promise<string[]> {
     const names = (await this.client.listGordos(options)).map((g) => g.metadata?.name).filter((n): n is string => typeof n === 'string');
@@ -35,7 +39,8 @@ export class KubernetesModelInformationProvider implements ModelInformationProvi
   }
 
   async listModels(project: string, options?: CallOptions): Promise<ModelSummary[]> {
-    return (await this.listModelPhases(project, options)).filter((m) => m.phase === 'Succeeded')
+    return (await this.listModelPhases(project, options))
+      .filter((m) => m.phase === 'Succeeded')
       .map(({ project: p, name, revision }) => ({ project: p, name, revision }));
   }
 
@@ -47,7 +52,8 @@ export class KubernetesModelInformationProvider implements ModelInformationProvi
     if (gordo === undefined || typeof revision !== 'string') return [];
     const entries = await this.entries(project, revision, undefined, options);
     const byName = new Map<string, ModelPhaseEntry>();
-    for (const e of entries) byName.set(e.name, { project, name: e.name, revision: e.revision, phase: e.phase, ...(e.reason ? { reason: e.reason } : {}) });
+    for (const e of entries)
+      byName.set(e.name, { project, name: e.name, revision: e.revision, phase: e.phase, ...(e.reason ? { reason: e.reason } : {}) });
     // Models of the project config whose Model resource the workflow has not created yet.
     for (const name of configuredModels(gordo)) if (!byName.has(name)) byName.set(name, { project, name, revision, phase: 'Pending' });
     const all = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -72,7 +78,10 @@ export class KubernetesModelInformationProvider implements ModelInformationProvi
     if (cached !== undefined) return cached;
     const [entry] = await this.entries(project, revision, name, options);
     if (entry === undefined) throw new NotFoundError(`no Model resource for ${project}/${name} at revision ${revision}`);
-    if (entry.phase !== 'Succeeded') throw new NotFoundError(`model ${project}/${name} at revision ${revision} is ${entry.phase}${entry.reason ? `: ${entry.reason}` : ''}`);
+    if (entry.phase !== 'Succeeded')
+      throw new NotFoundError(
+        `model ${project}/${name} at revision ${revision} is ${entry.phase}${entry.reason ? `: ${entry.reason}` : ''}`,
+      );
     const description = describeModelResource(project, entry);
     if (this.described.size >= DESCRIPTION_CACHE_SIZE) this.described.delete(this.described.keys().next().value!);
     this.described.set(key, description);
@@ -86,8 +95,14 @@ export class KubernetesModelInformationProvider implements ModelInformationProvi
 
   /** Model resources of a project revision (and one model name), by the workflow's labels. */
   private async entries(project: string, revision: string, name: string | undefined, options?: CallOptions): Promise<ModelEntry[]> {
-    const selector = [`${LABEL_PROJECT}=${project}`, `${LABEL_REVISION}=${revision}`, ...(name === undefined ? [] : [`${LABEL_MODEL}=${name}`])].join(',');
-    return (await this.client.listModels(selector, options)).map(modelEntry).filter((e): e is ModelEntry => e !== undefined && e.revision === revision);
+    const selector = [
+      `${LABEL_PROJECT}=${project}`,
+      `${LABEL_REVISION}=${revision}`,
+      ...(name === undefined ? [] : [`${LABEL_MODEL}=${name}`]),
+    ].join(',');
+    return (await this.client.listModels(selector, options))
+      .map(modelEntry)
+      .filter((e): e is ModelEntry => e !== undefined && e.revision === revision);
   }
 
   private report(project: string, revision: string, all: readonly ModelPhaseEntry[]): void {
@@ -98,7 +113,10 @@ export class KubernetesModelInformationProvider implements ModelInformationProvi
     if (waiting.length === 0) return;
     const failed = waiting.filter((m) => m.phase === 'Failed');
     this.log.warn('models not built at the current revision; not scheduled', {
-      project, revision, notReady: waiting.length, failed: failed.length,
+      project,
+      revision,
+      notReady: waiting.length,
+      failed: failed.length,
       models: waiting.slice(0, 20).map((m) => `${m.name} (${m.phase}${m.reason ? `: ${m.reason.slice(0, 100)}` : ''})`),
     });
   }
@@ -109,6 +127,7 @@ function configuredModels(gordo: CustomResource): string[] {
   const config = gordo.spec?.['config'] as Record<string, unknown> | undefined;
   const list = config?.['machines'] ?? config?.['models'];
   if (!Array.isArray(list)) return [];
-  return list.map((m) => (typeof m === 'object' && m !== null ? (m as Record<string, unknown>)['name'] : undefined))
+  return list
+    .map((m) => (typeof m === 'object' && m !== null ? (m as Record<string, unknown>)['name'] : undefined))
     .filter((n): n is string => typeof n === 'string');
 }

@@ -1,6 +1,7 @@
 import { ApiException, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { CallOptions } from '../../src/contracts/CallOptions.js';
-import { abortError, ProviderError, throwIfAborted } from '../../src/runtime/errors.js';
+import { abandonOnAbort, timeoutSignal } from '../../src/runtime/abort.js';
+import { ProviderError, throwIfAborted, isProviderError } from '../../src/runtime/errors.js';
 import type { KubernetesModelInfoConfig } from './config.js';
 
 /** The API group, version and plurals of the two CRDs gordo-controller owns (reference 3.1). */
@@ -54,11 +55,17 @@ export class GordoResourceClient implements GordoResourceClientLike {
     throwIfAborted(options?.signal);
     const operation = `kubernetes.get gordos.${GORDO_GROUP}/${name} in ${this.config.namespace}`;
     try {
-      return await this.call(operation, options?.signal, () => this.api.getNamespacedCustomObject({
-        group: GORDO_GROUP, version: GORDO_VERSION, namespace: this.config.namespace, plural: 'gordos', name,
-      })) as CustomResource;
+      return (await this.call(operation, options?.signal, () =>
+        this.api.getNamespacedCustomObject({
+          group: GORDO_GROUP,
+          version: GORDO_VERSION,
+          namespace: this.config.namespace,
+          plural: 'gordos',
+          name,
+        }),
+      )) as CustomResource;
     } catch (err) {
-      if (err instanceof ProviderError && err.cause instanceof ApiException && err.cause.code === 404) return undefined;
+      if (isProviderError(err) && err.cause instanceof ApiException && err.cause.code === 404) return undefined;
       throw err;
     }
   }
@@ -69,10 +76,17 @@ export class GordoResourceClient implements GordoResourceClientLike {
     let token: string | undefined;
     do {
       throwIfAborted(options?.signal);
-      const page = await this.call(operation, options?.signal, () => this.api.listNamespacedCustomObject({
-        group: GORDO_GROUP, version: GORDO_VERSION, namespace: this.config.namespace, plural, limit: PAGE_SIZE,
-        ...(labelSelector === undefined ? {} : { labelSelector }), ...(token === undefined ? {} : { _continue: token }),
-      })) as { items?: CustomResource[]; metadata?: { continue?: string } };
+      const page = (await this.call(operation, options?.signal, () =>
+        this.api.listNamespacedCustomObject({
+          group: GORDO_GROUP,
+          version: GORDO_VERSION,
+          namespace: this.config.namespace,
+          plural,
+          limit: PAGE_SIZE,
+          ...(labelSelector === undefined ? {} : { labelSelector }),
+          ...(token === undefined ? {} : { _continue: token }),
+        }),
+      )) as { items?: CustomResource[]; metadata?: { continue?: string } };
       items.push(...(page.items ?? []));
       token = page.metadata?.continue || undefined;
     } while (token !== undefined);
@@ -80,29 +94,48 @@ export class GordoResourceClient implements GordoResourceClientLike {
   }
 
   /** One request, bounded by the timeout and abandoned (not awaited) when the signal fires. */
-  private call<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => { done(); reject(new ProviderError(`${operation}: no answer within ${this.config.timeoutMs} ms`, { retryable: true })); }, this.config.timeoutMs);
-      const onAbort = () => { done(); reject(abortError(signal!)); };
-      const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      fn().then((value) => { done(); resolve(value); }, (err: unknown) => { done(); reject(toProviderError(err, operation)); });
-    });
+  private async call<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    const bounded = timeoutSignal(signal, this.config.timeoutMs, `${operation}: no answer within ${this.config.timeoutMs} ms`);
+    try {
+      return await abandonOnAbort(fn(), bounded.signal);
+    } catch (err) {
+      throwIfAborted(signal);
+      if (bounded.timedOut()) throw new ProviderError(`${operation}: no answer within ${this.config.timeoutMs} ms`, { retryable: true });
+      throw toProviderError(err, operation);
+    } finally {
+      bounded.dispose();
+    }
   }
 }
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
 
 /** The only code that reads client-node errors. */
 export function toProviderError(err: unknown, operation: string): ProviderError {
   if (err instanceof ApiException) {
     const status = err.code;
     const retryable = status >= 500 || status === 429;
-    const hint = status === 401 || status === 403 ? ' (the service account needs get/list on gordos and models in equinor.com)'
-      : status === 404 ? ' (are the Gordo CRDs installed, and the namespace right?)' : '';
-    return new ProviderError(`${operation}: HTTP ${status}: ${statusMessage(err.body) ?? /^Message: (.*)$/m.exec(err.message)?.[1] ?? 'no message'}${hint}`, { retryable, cause: err });
+    const hint =
+      status === 401 || status === 403
+        ? ' (the service account needs get/list on gordos and models in equinor.com)'
+        : status === 404
+          ? ' (are the Gordo CRDs installed, and the namespace right?)'
+          : '';
+    return new ProviderError(
+      `${operation}: HTTP ${status}: ${statusMessage(err.body) ?? /^Message: (.*)$/m.exec(err.message)?.[1] ?? 'no message'}${hint}`,
+      { retryable, cause: err },
+    );
   }
-  const code = (err as { code?: unknown; cause?: { code?: unknown } } | undefined);
+  const code = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
   const errno = typeof code?.code === 'string' ? code.code : typeof code?.cause?.code === 'string' ? code.cause.code : '';
   const message = err instanceof Error ? err.message : String(err);
   const retryable = TRANSIENT_CODES.has(errno) || /socket hang up|ECONNRESET|ECONNREFUSED|network|fetch failed/i.test(message);
@@ -113,7 +146,11 @@ export function toProviderError(err: unknown, operation: string): ProviderError 
 function statusMessage(body: unknown): string | undefined {
   let parsed = body;
   if (typeof body === 'string') {
-    try { parsed = JSON.parse(body); } catch { return body.slice(0, 300); }
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body.slice(0, 300);
+    }
   }
   const message = (parsed as { message?: unknown } | undefined)?.message;
   return typeof message === 'string' ? message : undefined;

@@ -1,2 +1,2 @@
-export { kubernetesModelInfo } from './module.js';
+export { kubernetesProvider } from './module.js';
 export type { KubernetesModelInfoConfig } from './config.js';

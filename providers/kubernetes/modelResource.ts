@@ -2,6 +2,7 @@ import yaml from 'js-yaml';
 import type { ModelDescription } from '../../src/domain/ModelDescription.js';
 import type { SensorTag } from '../../src/domain/SensorTag.js';
 import { InvalidDataError } from '../../src/runtime/errors.js';
+import { GORDO_DEFAULT_RESOLUTION, parsePandasResolution, readGordoTagList, readGordoTime } from '../../src/gordo/index.js';
 import type { CustomResource } from './client.js';
 
 /** Labels the Argo workflow puts on every Model resource (reference 3.3). */
@@ -51,14 +52,22 @@ export function describeModelResource(project: string, entry: ModelEntry): Model
   const dataset = asRecord(parseMaybeYaml(config['dataset']), `${where}: spec.config.dataset`);
   const inputTags = tags(dataset['tag_list'], `${where}: spec.config.dataset.tag_list`);
   if (inputTags.length === 0) throw new InvalidDataError(`${where}: spec.config.dataset.tag_list is empty`);
-  const targets = dataset['target_tag_list'] == null ? [] : tags(dataset['target_tag_list'], `${where}: spec.config.dataset.target_tag_list`);
-  const resolution = dataset['resolution'] ?? '10T';
-  if (typeof resolution !== 'string') throw new InvalidDataError(`${where}: spec.config.dataset.resolution must be a pandas frequency such as 10T`);
+  const targets =
+    dataset['target_tag_list'] == null ? [] : tags(dataset['target_tag_list'], `${where}: spec.config.dataset.target_tag_list`);
+  const resolution = dataset['resolution'] ?? GORDO_DEFAULT_RESOLUTION;
+  if (typeof resolution !== 'string')
+    throw new InvalidDataError(`${where}: spec.config.dataset.resolution must be a pandas frequency such as 10T`);
   return {
-    project, name: entry.name, revision: entry.revision, inputTags,
+    project,
+    name: entry.name,
+    revision: entry.revision,
+    inputTags,
     targetTags: targets.length > 0 ? targets : inputTags,
     resolutionMs: pandasResolutionMs(resolution, where),
-    trainingRange: { fromMs: date(dataset['train_start_date'], where), toMs: date(dataset['train_end_date'], where) },
+    trainingRange: {
+      fromMs: readGordoTime(dataset['train_start_date'], `${where}: spec.config.dataset.train_start_date`),
+      toMs: readGordoTime(dataset['train_end_date'], `${where}: spec.config.dataset.train_end_date`),
+    },
     offsetRows: sequenceOffset(parseMaybeYaml(config['model'])),
     parameters: { kubernetes: { phase: entry.phase, resource: entry.resource.metadata?.name ?? '' } },
   };
@@ -66,7 +75,7 @@ export function describeModelResource(project: string, entry: ModelEntry): Model
 
 function configOf(resource: CustomResource): Record<string, unknown> {
   const config = parseMaybeYaml(resource.spec?.['config']);
-  return typeof config === 'object' && config !== null ? config as Record<string, unknown> : {};
+  return typeof config === 'object' && config !== null ? (config as Record<string, unknown>) : {};
 }
 
 /** Example manifests often hold per-model values as YAML block strings; the controller passes them on as-is. */
@@ -75,25 +84,16 @@ function parseMaybeYaml(value: unknown): unknown {
 }
 
 function tags(value: unknown, where: string): SensorTag[] {
-  if (!Array.isArray(value)) throw new InvalidDataError(`${where} must be a list of tags`);
-  return value.map((entry) => {
-    if (typeof entry === 'string') return { name: entry, asset: '' };
-    const e = entry as Record<string, unknown> | null;
-    if (e && typeof e['name'] === 'string') {
-      return { name: e['name'], asset: typeof e['asset'] === 'string' ? e['asset'] : '', ...(typeof e['unit'] === 'string' ? { unit: e['unit'] } : {}) };
-    }
-    throw new InvalidDataError(`${where} holds an entry that is neither a name nor an object with a name`);
-  });
+  return readGordoTagList(value, where);
 }
 
-/** Fixed pandas frequency aliases (10T, 10min, 30S, 1H, 500L) in milliseconds. */
+/** The shared reading of the alias, its error prefixed with the model resource. */
 function pandasResolutionMs(alias: string, where: string): number {
-  const units: Record<string, number> = { d: 86_400_000, h: 3_600_000, t: 60_000, min: 60_000, s: 1_000, l: 1, ms: 1 };
-  const match = /^\s*(\d*)\s*([a-zA-Z]+)\s*$/.exec(alias);
-  const unit = match ? units[match[2]!.toLowerCase()] : undefined;
-  const count = match && match[1] !== '' ? Number(match[1]) : 1;
-  if (unit === undefined || !(count > 0)) throw new InvalidDataError(`${where}: resolution "${alias}" is not a fixed pandas frequency such as 10T`);
-  return count * unit;
+  try {
+    return parsePandasResolution(alias);
+  } catch (err) {
+    throw new InvalidDataError(`${where}: spec.config.dataset.resolution: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function sequenceOffset(model: unknown): number {
@@ -109,12 +109,6 @@ function sequenceOffset(model: unknown): number {
   };
   visit(model, '');
   return offset;
-}
-
-function date(value: unknown, where: string): number {
-  const ms = typeof value === 'string' ? Date.parse(value.replace(' ', 'T')) : value instanceof Date ? value.getTime() : Number.NaN;
-  if (Number.isNaN(ms)) throw new InvalidDataError(`${where}: spec.config.dataset train_start_date/train_end_date must be ISO 8601 times`);
-  return ms;
 }
 
 function asRecord(value: unknown, where: string): Record<string, unknown> {

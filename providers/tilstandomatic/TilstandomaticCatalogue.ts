@@ -13,14 +13,20 @@ export class TilstandomaticCatalogue {
   private loadedAtMs = Number.NEGATIVE_INFINITY;
   private loading: Promise<Catalogue> | undefined;
 
-  constructor(private readonly source: CatalogueSource, private readonly config: TilstandomaticConfig,
-              private readonly log: Logger, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly source: CatalogueSource,
+    private readonly config: TilstandomaticConfig,
+    private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   async get(signal?: AbortSignal): Promise<Catalogue> {
     throwIfAborted(signal);
     if (this.current && this.clock() - this.loadedAtMs < this.config.refreshIntervalMs) return this.current;
     // Shared by concurrent callers, so it runs without any one caller's signal; the request timeout bounds it.
-    this.loading ??= this.refresh().finally(() => { this.loading = undefined; });
+    this.loading ??= this.refresh().finally(() => {
+      this.loading = undefined;
+    });
     const catalogue = await this.loading;
     throwIfAborted(signal);
     return catalogue;
@@ -36,7 +42,11 @@ export class TilstandomaticCatalogue {
     }
     let modelCount = 0;
     for (const models of catalogue.models.values()) modelCount += models.size;
-    this.log.info('Tilstandomatic catalogue loaded', { projects: catalogue.models.size, models: modelCount, skipped: catalogue.problems.length });
+    this.log.info('Tilstandomatic catalogue loaded', {
+      projects: catalogue.models.size,
+      models: modelCount,
+      skipped: catalogue.problems.length,
+    });
     this.current = catalogue;
     return catalogue;
   }

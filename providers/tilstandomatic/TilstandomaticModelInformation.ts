@@ -18,7 +18,8 @@ export class TilstandomaticModelInformation implements ModelInformationProvider 
 
   async listModels(project: string, options: CallOptions = {}): Promise<ModelSummary[]> {
     const models = (await this.catalogue.get(options.signal)).models.get(project);
-    return [...(models?.values() ?? [])].map((m) => ({ project: m.project, name: m.name, revision: m.revision }))
+    return [...(models?.values() ?? [])]
+      .map((m) => ({ project: m.project, name: m.name, revision: m.revision }))
       .sort((a, b) => byCodeUnits(a.name, b.name));
   }
 
@@ -28,8 +29,14 @@ export class TilstandomaticModelInformation implements ModelInformationProvider 
 
   async listModelPhases(project: string, options: CallOptions = {}): Promise<ModelPhaseSummary[]> {
     const catalogue = await this.catalogue.get(options.signal);
-    const valid = [...(catalogue.models.get(project)?.values() ?? [])].map((m) => ({ project, name: m.name, revision: m.revision, phase: 'Valid' }));
-    const invalid = catalogue.problems.filter((p) => p.project === project)
+    const valid = [...(catalogue.models.get(project)?.values() ?? [])].map((m) => ({
+      project,
+      name: m.name,
+      revision: m.revision,
+      phase: 'Valid',
+    }));
+    const invalid = catalogue.problems
+      .filter((p) => p.project === project)
       .map((p) => ({ project, name: p.machine, revision: '-', phase: 'Invalid', reason: p.reason }));
     return [...valid, ...invalid].sort((a, b) => byCodeUnits(a.name, b.name));
   }
@@ -38,7 +45,9 @@ export class TilstandomaticModelInformation implements ModelInformationProvider 
     const model = (await this.catalogue.get(options.signal)).models.get(project)?.get(name);
     if (!model) throw new NotFoundError(`model ${project}/${name} is not in the Tilstandomatic catalogue`);
     if (options.revision !== undefined && options.revision !== model.revision) {
-      throw new NotFoundError(`model ${project}/${name} is at revision ${model.revision}; revision ${options.revision} is no longer defined`);
+      throw new NotFoundError(
+        `model ${project}/${name} is at revision ${model.revision}; revision ${options.revision} is no longer defined`,
+      );
     }
     return model;
   }

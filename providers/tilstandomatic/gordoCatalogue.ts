@@ -3,7 +3,14 @@ import yaml from 'js-yaml';
 import { z } from 'zod';
 import { facilityFromRules, type ModelDescription, type SensorTag } from '../../src/domain/index.js';
 import type { TilstandomaticConfig } from './config.js';
-import { parsePandasResolution } from './pandasResolution.js';
+import {
+  compileRowFilter,
+  GORDO_DEFAULT_RESOLUTION,
+  normalizeRowFilter,
+  parsePandasResolution,
+  GORDO_TIME_EXPECTED,
+  parseGordoTime,
+} from '../../src/gordo/index.js';
 
 /** A machine that could not become a model, and why; the other machines are unaffected. */
 export interface CatalogueProblem {
@@ -29,15 +36,19 @@ const tagEntry = z.union([
   z.string().min(1),
   z.looseObject({ name: z.string().min(1), asset: z.string().min(1).nullish(), unit: z.string().nullish() }),
 ]);
-const offsetTime = z.string().refine((t) => /(Z|[+-]\d\d:?\d\d)$/.test(t.trim()) && !Number.isNaN(Date.parse(t)), {
-  message: 'expected an ISO 8601 time with an offset, such as 2020-01-01T00:00:00+00:00',
-}).transform((t) => Date.parse(t));
+const offsetTime = z.unknown().transform((t, ctx) => {
+  const ms = parseGordoTime(t);
+  if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: GORDO_TIME_EXPECTED });
+  return ms;
+});
 const machineSchema = z.looseObject({
   name: z.string().min(1),
   dataset: z.looseObject({
     tag_list: z.array(tagEntry).min(1, { message: 'expected at least one tag' }),
     target_tag_list: z.array(tagEntry).nullish(),
-    resolution: z.string({ error: 'expected a pandas offset alias such as 10T (null, no resampling, is not supported)' }).default('10T'),
+    resolution: z
+      .string({ error: 'expected a pandas offset alias such as 10T (null, no resampling, is not supported)' })
+      .default(GORDO_DEFAULT_RESOLUTION),
     train_start_date: offsetTime,
     train_end_date: offsetTime,
     row_filter: z.union([z.string(), z.array(z.unknown())]).nullish(),
@@ -79,7 +90,8 @@ export function buildCatalogue(documents: readonly CatalogueDocument[], config: 
         const name = typeof machine.name === 'string' && machine.name !== '' ? machine.name : `#${index}`;
         const result = describeMachine(project, machine, config);
         if (typeof result === 'string') return problems.push({ project, machine: name, reason: result });
-        if (byName.has(result.name)) return problems.push({ project, machine: name, reason: 'another machine of the project has this name' });
+        if (byName.has(result.name))
+          return problems.push({ project, machine: name, reason: 'another machine of the project has this name' });
         byName.set(result.name, result);
         for (const tag of [...result.inputTags, ...result.targetTags]) if (!sensors.has(tag.name)) sensors.set(tag.name, tag);
       });
@@ -104,7 +116,8 @@ function describeMachine(project: string, machine: Record<string, unknown>, conf
   if (dataset.train_end_date <= dataset.train_start_date) return 'dataset.train_end_date: expected a time after train_start_date';
   // A tag given as an object in one list and as a plain name in the other keeps the object's asset and unit.
   const explicit = new Map<string, { asset?: string | null; unit?: string | null }>();
-  for (const entry of [...dataset.tag_list, ...(dataset.target_tag_list ?? [])]) if (typeof entry === 'object') explicit.set(entry.name, entry);
+  for (const entry of [...dataset.tag_list, ...(dataset.target_tag_list ?? [])])
+    if (typeof entry === 'object') explicit.set(entry.name, entry);
   const toTag = (entry: z.output<typeof tagEntry>): SensorTag => {
     const tagName = typeof entry === 'string' ? entry : entry.name;
     const given = explicit.get(tagName);
@@ -115,8 +128,19 @@ function describeMachine(project: string, machine: Record<string, unknown>, conf
   const inputTags = dataset.tag_list.map(toTag);
   const targetTags = dataset.target_tag_list && dataset.target_tag_list.length > 0 ? dataset.target_tag_list.map(toTag) : inputTags;
   const rowFilter = dataset.row_filter === '' || dataset.row_filter === null ? undefined : dataset.row_filter;
+  // Read and compiled as the gordo provider will at prediction time, so a filter it would refuse is reported now.
+  try {
+    const columns = [...inputTags, ...targetTags].map((t) => t.name);
+    for (const expression of normalizeRowFilter(rowFilter, 'dataset.row_filter')) compileRowFilter(expression, columns);
+  } catch (err) {
+    return (err as Error).message;
+  }
   const definition = {
-    project, name, inputTags, targetTags, resolutionMs,
+    project,
+    name,
+    inputTags,
+    targetTags,
+    resolutionMs,
     trainingRange: { fromMs: dataset.train_start_date, toMs: dataset.train_end_date },
     parameters: { ...(rowFilter === undefined ? {} : { rowFilter }), ...(metadata ? { metadata } : {}) },
   };
@@ -167,5 +191,5 @@ function asYaml(value: unknown): unknown {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

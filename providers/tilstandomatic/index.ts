@@ -1,3 +1,3 @@
-export { tilstandomaticModelInfo, tilstandomaticSensorInformation } from './module.js';
+export { tilstandomaticProvider } from './module.js';
 export { parseTilstandomaticConfig } from './config.js';
 export type { TilstandomaticConfig } from './config.js';

@@ -1,37 +1,38 @@
-import { ContainerModule } from 'inversify';
-import { ModelInformationProvider } from '../../src/contracts/ModelInformationProvider.js';
-import type { ProviderModule } from '../../src/contracts/ProviderModule.js';
-import { SensorInformationProvider } from '../../src/contracts/SensorInformationProvider.js';
-import { createBearerTokenSource } from '../../src/credentials/index.js';
-import { Clock } from '../../src/runtime/clock.js';
-import { Logger } from '../../src/runtime/logger.js';
+import type { Credentials, ProviderDeps } from '../../src/provider/ProviderDeps.js';
+import { defineProvider } from '../../src/provider/defineProvider.js';
 import { FileCatalogueSource, HttpCatalogueSource, type CatalogueSource } from './CatalogueSource.js';
 import { parseTilstandomaticConfig, type TilstandomaticConfig } from './config.js';
 import { TilstandomaticCatalogue } from './TilstandomaticCatalogue.js';
 import { TilstandomaticModelInformation } from './TilstandomaticModelInformation.js';
 import { TilstandomaticSensorInformation } from './TilstandomaticSensorInformation.js';
 
-export function createCatalogueSource(config: TilstandomaticConfig): CatalogueSource {
+export function createCatalogueSource(config: TilstandomaticConfig, credentials: Credentials): CatalogueSource {
   const { source } = config;
   return source.kind === 'files'
     ? new FileCatalogueSource(source.files)
-    : HttpCatalogueSource.create(source.url, config.timeoutMs, source.credential && createBearerTokenSource(source.credential));
+    : HttpCatalogueSource.create(source.url, config.timeoutMs, source.credential && credentials.tokenSource(source.credential));
 }
 
-export const tilstandomaticModelInfo: ProviderModule<TilstandomaticConfig> = {
-  parseConfig: parseTilstandomaticConfig,
-  load: (config) => new ContainerModule(({ bind }) => {
-    bind(ModelInformationProvider).toResolvedValue((log: Logger, clock: () => number) =>
-      new TilstandomaticModelInformation(new TilstandomaticCatalogue(createCatalogueSource(config), config, log.child({ component: 'tilstandomatic' }), clock)),
-    [Logger, Clock]).inSingletonScope();
-  }),
-};
+/** One catalogue (and its cache) per configured source: model_info and sensor_information on the same source share it. */
+function catalogue(config: TilstandomaticConfig, deps: ProviderDeps): TilstandomaticCatalogue {
+  return deps.shared(
+    `catalogue ${JSON.stringify(config)}`,
+    () => new TilstandomaticCatalogue(createCatalogueSource(config, deps.credentials), config, deps.log, deps.clock),
+  );
+}
 
-export const tilstandomaticSensorInformation: ProviderModule<TilstandomaticConfig> = {
-  parseConfig: parseTilstandomaticConfig,
-  load: (config) => new ContainerModule(({ bind }) => {
-    bind(SensorInformationProvider).toResolvedValue((log: Logger, clock: () => number) =>
-      new TilstandomaticSensorInformation(new TilstandomaticCatalogue(createCatalogueSource(config), config, log.child({ component: 'tilstandomatic' }), clock)),
-    [Logger, Clock]).inSingletonScope();
-  }),
-};
+/** `type: tilstandomatic`: models and sensors from a Tilstandomatic (Gordo) catalogue. */
+export const tilstandomaticProvider = defineProvider({
+  name: 'tilstandomatic',
+  sections: {
+    model_info: {
+      parseConfig: parseTilstandomaticConfig,
+      create: (config, deps) => ({ service: new TilstandomaticModelInformation(catalogue(config, deps)) }),
+    },
+    sensor_information: {
+      parseConfig: parseTilstandomaticConfig,
+      create: (config, deps) => ({ service: new TilstandomaticSensorInformation(catalogue(config, deps)) }),
+    },
+  },
+});
+export default tilstandomaticProvider;

@@ -6,7 +6,9 @@
  * No imports: this module must load before everything else.
  */
 const received: NodeJS.Signals[] = [];
-const remember = (signal: NodeJS.Signals): void => { received.push(signal); };
+const remember = (signal: NodeJS.Signals): void => {
+  received.push(signal);
+};
 
 /** Message a child of `latigo start` sends once a SIGTERM can no longer kill it mid-start. */
 export const SIGNALS_READY = 'latigo:signals-ready';
@@ -14,7 +16,9 @@ export const SIGNALS_READY = 'latigo:signals-ready';
 export function captureEarlySignals(): void {
   process.on('SIGINT', remember);
   process.on('SIGTERM', remember);
-  process.send?.(SIGNALS_READY, undefined, undefined, () => { /* parent gone: nothing to tell */ });
+  process.send?.(SIGNALS_READY, undefined, undefined, () => {
+    /* parent gone: nothing to tell */
+  });
 }
 
 /** Stops capturing and sends the captured signals to this process again. */

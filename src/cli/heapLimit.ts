@@ -19,7 +19,8 @@ export function warnIfHeapLimitNotApplied(config: Pick<ExecutorConfig, 'maxHeapM
   // heap_size_limit adds the young generation and some slack to --max-old-space-size.
   if (actualMb > config.maxHeapMb * 1.5 + 64) {
     log.warn('executor.max_heap_mb is not applied to this process; start it with node --max-old-space-size (latigo start does)', {
-      maxHeapMb: config.maxHeapMb, heapLimitMb: Math.round(actualMb),
+      maxHeapMb: config.maxHeapMb,
+      heapLimitMb: Math.round(actualMb),
     });
   }
 }

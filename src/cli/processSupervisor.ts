@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../runtime/logger.js';
 import { SIGNALS_READY } from './earlySignals.js';
+import { ExitCode } from './runCommand.js';
+import { retryDelayMs } from '../runtime/retry.js';
 
 /** One child of `latigo start`: its name (log prefix and LATIGO_PROCESS_NAME) and its CLI arguments. */
 export interface ChildSpec {
@@ -15,13 +17,19 @@ export interface ChildSpec {
 }
 
 export interface RestartPolicy {
-  /** Wait before the first restart; doubles per consecutive quick failure up to `maximumDelayMs`. */
+  /** Wait before the first restart; doubles (jittered, src/runtime/retry.ts) per consecutive quick failure up to `maximumDelayMs`. */
   readonly initialDelayMs: number;
   readonly maximumDelayMs: number;
   /** A child that ran at least this long before dying counts as healthy: its backoff starts over. */
   readonly stableAfterMs: number;
-  /** Consecutive quick deaths of one child after which the supervisor gives up. */
+  /**
+   * Consecutive quick deaths of one child after which the supervisor gives up, when the child exits with
+   * code 2 (its configuration is invalid: a restart cannot help). Any other crash loop (out of memory, a
+   * window that crashes its executor) is restarted for ever, after `crashLoopDelayMs` between tries.
+   */
   readonly maximumQuickFailures: number;
+  /** The longer wait between restarts once a child has died `maximumQuickFailures` times in a row. */
+  readonly crashLoopDelayMs: number;
 }
 
 export interface SupervisorOptions {
@@ -34,12 +42,18 @@ export interface SupervisorOptions {
   readonly restart: RestartPolicy;
   /** After SIGTERM, how long a child may take to drain before it is killed. */
   readonly stopTimeoutMs: number;
+  /** What the child was doing when it died (e.g. the windows an executor held), for the crash's log line. */
+  readonly describeDeath?: (name: string) => Promise<Record<string, unknown>>;
 }
 
 export type SupervisorOutcome = { stopped: true } | { stopped: false; reason: string };
 
 export const defaultRestartPolicy: RestartPolicy = {
-  initialDelayMs: 1_000, maximumDelayMs: 30_000, stableAfterMs: 60_000, maximumQuickFailures: 5,
+  initialDelayMs: 1_000,
+  maximumDelayMs: 30_000,
+  stableAfterMs: 60_000,
+  maximumQuickFailures: 5,
+  crashLoopDelayMs: 300_000,
 };
 
 interface Running {
@@ -54,7 +68,8 @@ interface Running {
 
 /**
  * Runs child processes, prefixes their output with `[name]`, restarts a child that dies with
- * exponential backoff, and gives up (stopping the others) when one keeps dying. Stopping is grace then
+ * exponential backoff (a longer wait once it keeps dying), and gives up (stopping the others) only when one
+ * keeps exiting with an invalid configuration. Stopping is grace then
  * force: SIGTERM to every child, wait for each to drain and exit, SIGKILL after `stopTimeoutMs`.
  */
 export class ProcessSupervisor {
@@ -68,7 +83,9 @@ export class ProcessSupervisor {
 
   /** Starts `specs` and resolves once `signal` fires and all children exited, or a child kept dying. */
   async run(specs: readonly ChildSpec[], signal: AbortSignal): Promise<SupervisorOutcome> {
-    const gaveUp = new Promise<string>((resolve) => { this.giveUp = resolve; });
+    const gaveUp = new Promise<string>((resolve) => {
+      this.giveUp = resolve;
+    });
     for (const spec of specs) this.launch(spec, 0);
     const aborted = signal.aborted ? Promise.resolve() : once(signal, 'abort').then(() => undefined);
     const reason = await Promise.race([aborted.then(() => undefined), gaveUp]);
@@ -100,7 +117,11 @@ export class ProcessSupervisor {
     });
     running.ready = Promise.race([
       running.exited,
-      new Promise<void>((resolve) => child.on('message', (message) => { if (message === SIGNALS_READY) resolve(); })),
+      new Promise<void>((resolve) =>
+        child.on('message', (message) => {
+          if (message === SIGNALS_READY) resolve();
+        }),
+      ),
     ]);
     this.running.set(spec.name, running);
     this.options.log.info('child process started', { child: spec.name, pid: child.pid });
@@ -115,18 +136,33 @@ export class ProcessSupervisor {
     }
     const uptimeMs = Date.now() - running.startedAt;
     const quickFailures = uptimeMs >= this.options.restart.stableAfterMs ? 1 : running.quickFailures + 1;
-    if (quickFailures > this.options.restart.maximumQuickFailures) {
+    const looping = quickFailures > this.options.restart.maximumQuickFailures;
+    if (looping && code === ExitCode.invalidConfig) {
       const reason = `${name} exited ${quickFailures} times in a row within ${this.options.restart.stableAfterMs} ms of starting (last: ${exitText(code, signal)})`;
       this.options.log.error('child process keeps dying; giving up', { child: name, code, signal, quickFailures });
       this.giveUp?.(reason);
       return;
     }
-    const { initialDelayMs, maximumDelayMs } = this.options.restart;
-    const delayMs = Math.min(maximumDelayMs, initialDelayMs * 2 ** (quickFailures - 1));
-    this.options.log.error('child process exited unexpectedly; restarting', { child: name, code, signal, uptimeMs, restartInMs: delayMs });
+    const { initialDelayMs, maximumDelayMs, crashLoopDelayMs } = this.options.restart;
+    // A crash loop backs off harder instead of stopping the service: the other children keep working, and
+    // a window that crashes its executor is dead-lettered by the queue once its attempts run out.
+    const delayMs = looping
+      ? crashLoopDelayMs
+      : retryDelayMs(
+          { initialIntervalMs: initialDelayMs, backoffCoefficient: 2, maximumIntervalMs: maximumDelayMs, maximumAttempts: Infinity },
+          quickFailures,
+        );
+    const report = (held: Record<string, unknown>) =>
+      this.options.log.error(
+        looping ? 'child process keeps dying; restarting after a longer wait' : 'child process exited unexpectedly; restarting',
+        { child: name, code, signal, uptimeMs, quickFailures, restartInMs: delayMs, ...held },
+      );
+    (this.options.describeDeath?.(name) ?? Promise.resolve({})).then(report, () => report({}));
     sleep(delayMs, undefined, { signal: this.pendingRestarts.signal }).then(
       () => this.launch(running.spec, quickFailures),
-      () => { /* stopping: no restart */ },
+      () => {
+        /* stopping: no restart */
+      },
     );
   }
 
@@ -142,7 +178,10 @@ export class ProcessSupervisor {
     await Promise.race([r.ready, timeout]);
     signalChild(r.child, 'SIGTERM');
     if ((await Promise.race([r.exited.then(() => 'exited' as const), timeout])) === 'timeout') {
-      this.options.log.warn('child process did not stop in time; killing it', { child: r.spec.name, timeoutMs: this.options.stopTimeoutMs });
+      this.options.log.warn('child process did not stop in time; killing it', {
+        child: r.spec.name,
+        timeoutMs: this.options.stopTimeoutMs,
+      });
       signalChild(r.child, 'SIGKILL');
       await r.exited;
     }

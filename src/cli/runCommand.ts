@@ -1,13 +1,16 @@
 import type { Container } from 'inversify';
 import type { AppConfig } from '../config/AppConfig.js';
 import { loadConfig } from '../config/loadConfig.js';
+import { configProvenance } from '../config/provenance.js';
 import { buildContainer, sectionsByRole, type ProcessRole } from '../composition/container.js';
-import { findCredentialConfigs, verifyCredentials } from '../credentials/index.js';
+import { CredentialStore, findCredentialConfigs, verifyCredentials } from '../credentials/index.js';
 import { providerCatalog } from '../composition/registry.js';
 import { Database } from '../persistence/dataSource.js';
-import { ConfigError, describeError } from '../runtime/errors.js';
+import { MAX_PROCESS_NAME_LENGTH, nameLengthProblem } from '../domain/limits.js';
+import { ConfigError, describeError, isConfigError } from '../runtime/errors.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import { redeliverEarlySignals } from './earlySignals.js';
+import { barAwareStream } from './progress.js';
 import { DeferredLogger, installStopSignal } from './stopSignal.js';
 
 /** Options every command accepts (set on the root program). */
@@ -23,14 +26,23 @@ export class CommandContext {
   private readonly openedDatabases: Database[] = [];
 
   constructor(
-    readonly config: AppConfig, readonly log: Logger, readonly processName: string,
+    readonly config: AppConfig,
+    readonly log: Logger,
+    readonly processName: string,
     /** Fires on SIGINT/SIGTERM for commands run with `stoppable`; never for the others. */
     readonly stopSignal: AbortSignal,
   ) {}
 
+  /** Token sources by credential block: the start-up check's tokens stay cached for the providers. */
+  private readonly credentials = new CredentialStore();
+
   /** The composition root for `role`; databases it opens are closed when the command ends. */
-  readonly container = (role: ProcessRole, options: { migrate?: boolean } = {}): Container => {
-    const container = buildContainer(this.config, role, this.log, { processName: this.processName, ...options });
+  readonly container = (role: ProcessRole, options: { migrate?: boolean; mustExist?: boolean } = {}): Container => {
+    const container = buildContainer(this.config, role, this.log, {
+      processName: this.processName,
+      credentials: this.credentials,
+      ...options,
+    });
     container.onActivation(Database, (_context, db: Database) => {
       this.openedDatabases.push(db);
       return db;
@@ -44,7 +56,7 @@ export class CommandContext {
    */
   async checkCredentials(role: ProcessRole): Promise<void> {
     const sections = sectionsByRole[role].map((section) => this.config.providers[section].config);
-    await verifyCredentials(findCredentialConfigs(sections), this.log, this.stopSignal);
+    await verifyCredentials(findCredentialConfigs(sections), this.credentials, this.log, this.stopSignal);
   }
 
   async close(): Promise<void> {
@@ -76,7 +88,9 @@ export interface RunOptions {
  * then the action; any other error prints one line and exits 1. Exits the process with the action's code.
  */
 export async function runCommand(
-  globals: GlobalOptions, options: RunOptions, action: (context: CommandContext) => Promise<number | void>,
+  globals: GlobalOptions,
+  options: RunOptions,
+  action: (context: CommandContext) => Promise<number | void>,
 ): Promise<never> {
   let code: number;
   let context: CommandContext | undefined;
@@ -84,13 +98,19 @@ export async function runCommand(
   const stopSignal = options.stoppable ? installStopSignal(early) : new AbortController().signal;
   redeliverEarlySignals();
   try {
+    // The name goes into task_run.executor, leases and the ledger's runner column: one that does not fit
+    // used to leave an executor idling forever on PostgreSQL.
+    const nameProblem = nameLengthProblem(options.processName, MAX_PROCESS_NAME_LENGTH);
+    if (nameProblem !== undefined) throw new ConfigError('--name', `the process name is ${nameProblem}`);
     const config = await loadConfig({ ...(globals.config === undefined ? {} : { file: globals.config }), catalog: providerCatalog });
     const log = createLogger({
       ...config.logging,
       base: { process: options.processName },
-      destination: options.logTo === 'stdout' ? process.stdout : process.stderr,
+      // Log records go above a progress bar, never onto its line.
+      destination: barAwareStream(options.logTo === 'stdout' ? process.stdout : process.stderr),
     });
     early.attach(log);
+    warnAboutShadowedFileValues(config, log);
     context = new CommandContext(config, log, options.processName, stopSignal);
     code = (await action(context)) ?? ExitCode.ok;
   } catch (err) {
@@ -101,9 +121,21 @@ export async function runCommand(
   process.exit(code);
 }
 
+/**
+ * Once per process: a `LATIGO_*` variable (e.g. left over from `eval "$(latigo set-env)"`) that replaces a
+ * different value of the file wins silently otherwise, and later edits of the file seem to have no effect.
+ * Children of `latigo start` inherit the variables and stay quiet: their parent said it.
+ */
+function warnAboutShadowedFileValues(config: AppConfig, log: Logger): void {
+  if (config.source === undefined || typeof process.send === 'function') return;
+  for (const s of configProvenance({ file: config.source, env: process.env }).shadowed) {
+    log.warn('environment variable overrides the configuration file', { key: s.path, variable: s.variable, file: config.source });
+  }
+}
+
 /** One line on stderr, no stack trace; returns the exit code for the error. */
 export function reportFatal(err: unknown): number {
-  if (err instanceof ConfigError) {
+  if (isConfigError(err)) {
     process.stderr.write(`latigo: ${err.message}\n`);
     return ExitCode.invalidConfig;
   }

@@ -1,13 +1,15 @@
 import type { Container } from 'inversify';
-import { MetricsToken, WindowLedgerToken } from '../composition/container.js';
-import { TaskQueue } from '../contracts/TaskQueue.js';
+import { MetricsToken, ProcessRegistryToken, WindowLedgerToken } from '../composition/container.js';
+import { HealthCheck } from '../contracts/HealthCheck.js';
+import { QueueInspector } from '../contracts/QueueInspector.js';
 import type { WindowLedger } from '../ledger/WindowLedger.js';
 import { registerBacklogGauges } from '../observability/backlogGauges.js';
 import type { LatigoMetrics } from '../observability/LatigoMetrics.js';
 import { ObservabilityServer } from '../observability/ObservabilityServer.js';
-import { evaluateReadiness, queueCheck, type ReadinessCheck } from '../observability/readiness.js';
+import { evaluateReadiness, providerChecks, type ReadinessCheck } from '../observability/readiness.js';
 import { SqlClient } from '../persistence/sql/SqlClient.js';
 import { Database } from '../persistence/dataSource.js';
+import { unservedCounts, waitingUnserved } from '../processes/unservedLanes.js';
 import { systemClock } from '../runtime/clock.js';
 import type { CommandContext } from './runCommand.js';
 
@@ -28,15 +30,36 @@ export async function serveObservability(context: CommandContext, container: Con
   if (!config.http.enabled) return notServing;
   const metrics = container.get<LatigoMetrics>(MetricsToken);
   const db = await container.getAsync<Database>(Database);
-  const queue = await container.getAsync(TaskQueue);
+  const inspector = container.isBound(QueueInspector) ? await container.getAsync(QueueInspector) : undefined;
+  const healthChecks = container.isBound(HealthCheck) ? await container.getAllAsync(HealthCheck) : [];
   metrics.collectProcessMetrics();
+  const registry = await container.getAsync(ProcessRegistryToken);
+  const counts = unservedCounts(inspector);
   registerBacklogGauges(metrics.registry, {
-    queue, ledger: await container.getAsync<WindowLedger>(WindowLedgerToken), clock: systemClock, log: log.child({ component: 'metrics' }),
+    ...(inspector ? { queue: inspector } : {}),
+    ...(Object.keys(counts).length === 0
+      ? {}
+      : {
+          unserved: () =>
+            waitingUnserved({
+              ...counts,
+              processes: () => registry.list(Date.now(), config.api.lostAfterMs),
+              pools: config.executor.pools,
+            }),
+        }),
+    ledger: await container.getAsync<WindowLedger>(WindowLedgerToken),
+    clock: systemClock,
+    log: log.child({ component: 'metrics' }),
   });
   const sql = new SqlClient(db, 'readiness');
   const checks: ReadinessCheck[] = [
-    { name: 'database', check: async () => { await sql.query('SELECT 1 AS ok', []); } },
-    queueCheck(queue),
+    {
+      name: 'database',
+      check: async () => {
+        await sql.query('SELECT 1 AS ok', []);
+      },
+    },
+    ...providerChecks(healthChecks),
   ];
   const server = await ObservabilityServer.start({
     host: config.http.host,

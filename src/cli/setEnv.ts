@@ -34,7 +34,12 @@ export function configToEnvironment(config: Readonly<Record<string, unknown>>): 
     }
     const dotted = path.join('.');
     if (path.length < 2) throw new ConfigError(dotted, 'expected a mapping of keys (a section cannot be a single value)');
-    variables.push({ name: `LATIGO_${path.map((p) => p.toUpperCase()).join('__')}`, value: encodeValue(value), path: dotted, secret: isSecret(path, value) });
+    variables.push({
+      name: `LATIGO_${path.map((p) => p.toUpperCase()).join('__')}`,
+      value: encodeValue(value),
+      path: dotted,
+      secret: isSecret(path, value),
+    });
   };
   for (const [section, value] of Object.entries(config)) visit(value, [checkedKey(section, [])]);
 
@@ -48,7 +53,10 @@ export function configToEnvironment(config: Readonly<Record<string, unknown>>): 
 
 function checkedKey(key: string, parent: readonly string[]): string {
   if (!/^[a-z0-9]+(_[a-z0-9]+)*$/.test(key)) {
-    throw new ConfigError([...parent, key].join('.'), 'expected a lower-case snake_case key (it becomes part of an environment variable name)');
+    throw new ConfigError(
+      [...parent, key].join('.'),
+      'expected a lower-case snake_case key (it becomes part of an environment variable name)',
+    );
   }
   return key;
 }
@@ -70,14 +78,18 @@ function readsBackAs(text: string, value: unknown): boolean {
 
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value) || value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, withoutNulls(v)] as const);
-  return Object.fromEntries(entries.filter(([, v]) => !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)));
+  const entries = Object.entries(value)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => [k, withoutNulls(v)] as const);
+  return Object.fromEntries(
+    entries.filter(([, v]) => !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)),
+  );
 }
 
-const SECRET_KEY = /(^|_)(password|passwd|secret|token|key|credentials?|connection_string|sas)$/;
+const SECRET_KEY = /(^|_)(password|passwd|secret|tokens?|key|credentials?|connection_string|sas)$/;
 
 /** Invariant 8: keys that name a secret, and URLs carrying a password, are masked on a terminal. */
-function isSecret(path: readonly string[], value: unknown): boolean {
+export function isSecret(path: readonly string[], value: unknown): boolean {
   if (SECRET_KEY.test(path.at(-1)!)) return true;
   return typeof value === 'string' && maskUrl(value) !== value;
 }
@@ -85,7 +97,13 @@ function isSecret(path: readonly string[], value: unknown): boolean {
 /** What a terminal shows for a secret: nothing of it, except the non-secret parts of a URL. */
 export function maskedValue(variable: EnvVariable): string {
   if (!variable.secret) return variable.value;
-  return SECRET_KEY.test(variable.path.split('.').at(-1)!) ? '***' : maskUrl(variable.value);
+  return maskSecret(variable.path.split('.'), variable.value);
+}
+
+/** `value` of the key at `path` as logs and terminals may show it (invariant 8). */
+export function maskSecret(path: readonly string[], value: string): string {
+  if (SECRET_KEY.test(path.at(-1)!)) return '***';
+  return maskUrl(value);
 }
 
 /** `export NAME='value'` lines for a POSIX shell's `eval`. With `reveal: false`, secrets are masked: for a

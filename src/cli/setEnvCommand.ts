@@ -1,8 +1,8 @@
 import { chmodSync, copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { interpolateEnv, loadConfig, readYaml } from '../config/loadConfig.js';
+import { configProvenance } from '../config/provenance.js';
 import { providerCatalog } from '../composition/registry.js';
 import { configToEnvironment, formatDotenv, formatExports } from './setEnv.js';
 import { ExitCode, reportFatal, type GlobalOptions } from './runCommand.js';
@@ -21,15 +21,11 @@ interface SetEnvOptions {
  * as the service does, then print `export LATIGO_...='...'` lines for `eval "$(latigo set-env)"`, or with
  * `--dotenv` write them to `.env` for docker compose. Secrets are masked when stdout is a terminal.
  */
-export function setEnvCommand(): Command {
-  return new Command('set-env')
-    .description('turn local_config.yaml into LATIGO_* environment variables: eval "$(latigo set-env)", or --dotenv for docker compose')
-    .option('--dotenv [file]', 'write the variables to a .env file (default: .env) instead of printing them')
-    .option('--show-secrets', 'print secret values on a terminal too (they are masked there otherwise)')
-    .action((options: SetEnvOptions, command: Command) => setEnv(options, command.optsWithGlobals<GlobalOptions>()).then(
-      (code) => process.exit(code),
-      (err: unknown) => process.exit(reportFatal(err)),
-    ));
+export async function runSetEnv(options: SetEnvOptions, globals: GlobalOptions): Promise<never> {
+  return setEnv(options, globals).then(
+    (code) => process.exit(code),
+    (err: unknown) => process.exit(reportFatal(err)),
+  );
 }
 
 async function setEnv(options: SetEnvOptions, globals: GlobalOptions): Promise<number> {
@@ -49,12 +45,25 @@ async function setEnv(options: SetEnvOptions, globals: GlobalOptions): Promise<n
     process.stderr.write(`latigo: wrote ${variables.length} variables from ${file} to ${target}\n`);
     return ExitCode.ok;
   }
+  warnAboutStaleVariables(file);
   const reveal = options.showSecrets === true || !process.stdout.isTTY;
   process.stdout.write(formatExports(variables, { reveal }));
   if (!reveal && variables.some((v) => v.secret)) {
-    process.stderr.write('latigo: secret values are shown as ***; eval "$(latigo set-env)" exports the real ones (or add --show-secrets)\n');
+    process.stderr.write(
+      'latigo: secret values are shown as ***; eval "$(latigo set-env)" exports the real ones (or add --show-secrets)\n',
+    );
   }
   return ExitCode.ok;
+}
+
+/**
+ * The printed values are the file's; variables already in this shell (an earlier eval) still override them
+ * until the output is eval'ed again: say which keys differ now, so the edit does not seem lost.
+ */
+function warnAboutStaleVariables(file: string): void {
+  for (const s of configProvenance({ file, env: process.env }).shadowed) {
+    process.stderr.write(`latigo: ${s.variable} in this environment overrides ${s.path} from ${file} until you eval the output again\n`);
+  }
 }
 
 function createFromExample(file: string): number {
@@ -65,16 +74,19 @@ function createFromExample(file: string): number {
   }
   copyFileSync(example, file);
   chmodSync(file, 0o600); // it is where local secrets go
-  process.stderr.write([
-    `latigo: created ${file} from ${example}.`,
-    'Fill it in, then run this again to check it and export it (eval "$(latigo set-env)", or --dotenv for docker compose):',
-    '  - database.url: SQLite (the default) on one host; postgres://user:${PGPASSWORD}@host:5432/latigo for several hosts',
-    '  - task_queue, model_info, predictor, sensor_data, prediction_storage: each provider\'s `type` and its keys',
-    '  - http.enabled: true to serve /healthz, /readyz and /metrics',
-    '  - secrets (passwords, tokens, connection strings): here, or as ${NAME} taken from the environment',
-    'Every key is optional; the file shows each one with its default.',
-    '',
-  ].join('\n'));
+  process.stderr.write(
+    [
+      `latigo: created ${file} from ${example}.`,
+      'Fill it in, then run this again to check it and export it: eval "$(npx latigo set-env)" in this folder',
+      '(eval "$(latigo set-env)" where latigo is on PATH), or --dotenv for docker compose:',
+      '  - database.url: SQLite (the default) on one host; postgres://user:${PGPASSWORD}@host:5432/latigo for several hosts',
+      "  - task_queue, model_info, predictor, sensor_data, prediction_storage: each provider's `type` and its keys",
+      '  - http.enabled: true to serve /healthz, /readyz and /metrics',
+      '  - secrets (passwords, tokens, connection strings): here, or as ${NAME} taken from the environment',
+      'Every key is optional; the file shows each one with its default.',
+      '',
+    ].join('\n'),
+  );
   return ExitCode.ok;
 }
 

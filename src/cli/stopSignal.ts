@@ -35,10 +35,18 @@ export class DeferredLogger implements Logger {
     for (const line of this.pending.splice(0)) target[line.level](line.message, line.fields);
   }
 
-  debug(message: string, fields?: LogFields): void { this.write('debug', message, fields); }
-  info(message: string, fields?: LogFields): void { this.write('info', message, fields); }
-  warn(message: string, fields?: LogFields): void { this.write('warn', message, fields); }
-  error(message: string, fields?: LogFields): void { this.write('error', message, fields); }
+  debug(message: string, fields?: LogFields): void {
+    this.write('debug', message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    this.write('info', message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.write('warn', message, fields);
+  }
+  error(message: string, fields?: LogFields): void {
+    this.write('error', message, fields);
+  }
 
   /** Before `attach`, a child that adds `fields` to each line it passes here (kept, then replayed, like any other). */
   child(fields: LogFields): Logger {
@@ -55,12 +63,23 @@ type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** A child of a logger that has no children of its own yet: merges its fields under each line's own. */
 class FieldsLogger implements Logger {
-  constructor(private readonly parent: Logger, private readonly fields: LogFields) {}
+  constructor(
+    private readonly parent: Logger,
+    private readonly fields: LogFields,
+  ) {}
 
-  debug(message: string, fields?: LogFields): void { this.parent.debug(message, { ...this.fields, ...fields }); }
-  info(message: string, fields?: LogFields): void { this.parent.info(message, { ...this.fields, ...fields }); }
-  warn(message: string, fields?: LogFields): void { this.parent.warn(message, { ...this.fields, ...fields }); }
-  error(message: string, fields?: LogFields): void { this.parent.error(message, { ...this.fields, ...fields }); }
+  debug(message: string, fields?: LogFields): void {
+    this.parent.debug(message, { ...this.fields, ...fields });
+  }
+  info(message: string, fields?: LogFields): void {
+    this.parent.info(message, { ...this.fields, ...fields });
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.parent.warn(message, { ...this.fields, ...fields });
+  }
+  error(message: string, fields?: LogFields): void {
+    this.parent.error(message, { ...this.fields, ...fields });
+  }
 
   child(fields: LogFields): Logger {
     return new FieldsLogger(this.parent, { ...this.fields, ...fields });

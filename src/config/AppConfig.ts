@@ -1,10 +1,22 @@
-import type { ProviderModule, ProviderRole } from '../contracts/ProviderModule.js';
-import type { DatabaseConfig, DemoConfig, ExecutorConfig, HttpConfig, LoggingConfig, SchedulerConfig } from './sections.js';
+import type { ProviderRole } from '../contracts/ProviderRole.js';
+import type { ProviderDefinition } from '../provider/defineProvider.js';
+import type { IngestConfig } from './ingestSection.js';
+import type {
+  ApiConfig,
+  DatabaseConfig,
+  DemoConfig,
+  ExecutorConfig,
+  HttpConfig,
+  LoggingConfig,
+  SchedulerConfig,
+  SloConfig,
+} from './sections.js';
+import type { EpisodesConfig, OutputsConfig } from './outputsSections.js';
 
-/** A provider section after parsing: the `type` it named, the module that serves it, and its options. */
+/** A provider section after parsing: the `type` it named, the provider definition that serves it, and its options. */
 export interface ProviderSection<C = unknown> {
   readonly type: string;
-  readonly module: ProviderModule<C>;
+  readonly definition: ProviderDefinition;
   readonly config: C;
 }
 
@@ -18,6 +30,11 @@ export interface AppConfig {
   readonly logging: LoggingConfig;
   readonly http: HttpConfig;
   readonly demo: DemoConfig;
+  readonly api: ApiConfig;
+  readonly slo: SloConfig;
+  readonly ingest: IngestConfig;
+  readonly episodes: EpisodesConfig;
+  readonly outputs: OutputsConfig;
   readonly providers: ProviderSections;
   /** Where the YAML came from, for `latigo status` and logs; undefined for built-in defaults only. */
   readonly source?: string;
@@ -28,4 +45,4 @@ export interface AppConfig {
  * outside this map. Lazy because the client libraries are heavy (the Kubernetes client alone adds ~90 MB
  * of RSS) and a process needs only the few its configuration names.
  */
-export type ProviderCatalog = { readonly [R in ProviderRole]: Readonly<Record<string, () => Promise<ProviderModule<any>>>> };
+export type ProviderCatalog = { readonly [R in ProviderRole]: Readonly<Record<string, () => Promise<ProviderDefinition>>> };

@@ -12,9 +12,11 @@ export function parseStartTime(startTime: string, timeZone: string): DateTime {
   }
   const start = DateTime.fromISO(startTime, { zone });
   if (!start.isValid) {
-    throw new ConfigError('scheduler.start_time',
-      `expected an ISO 8601 local time such as 2020-01-01T00:00:00 (read in scheduler.time_zone) or an instant with an offset `
-      + `such as 2020-01-01T00:00:00Z, got "${startTime}" (${start.invalidExplanation ?? start.invalidReason ?? 'unreadable'})`);
+    throw new ConfigError(
+      'scheduler.start_time',
+      `expected an ISO 8601 local time such as 2020-01-01T00:00:00 (read in scheduler.time_zone) or an instant with an offset ` +
+        `such as 2020-01-01T00:00:00Z, got "${startTime}" (${start.invalidExplanation ?? start.invalidReason ?? 'unreadable'})`,
+    );
   }
   return start;
 }

@@ -1,6 +1,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { ModelDescription, ModelRef } from '../domain/ModelDescription.js';
 import type { PredictionSet } from '../domain/Prediction.js';
+import type { FrameRows } from '../domain/resample.js';
 import type { SensorFrame } from '../domain/SensorFrame.js';
 import type { TimeRange } from '../domain/TimeRange.js';
 import type { CallOptions } from './CallOptions.js';
@@ -13,6 +14,8 @@ export interface ModelStatus {
   readonly revision?: string;
   /** Why the model is not ready, when it is not. */
   readonly reason?: string;
+  /** Provider-specific facts about a ready model, e.g. the embedded model's measured `false_alarm_rate`. */
+  readonly details?: Readonly<Record<string, number | string>>;
 }
 
 /** Runs models. A local provider trains and scores in process; a remote one calls an ML server. */
@@ -28,6 +31,12 @@ export interface ModelExecutionProvider {
    * Omitted means 0.
    */
   requiredHistoryRows?(model: ModelDescription): number;
+  /**
+   * 'present' when `execute` needs only the buckets of the frame that hold a value (e.g. it skips
+   * incomplete rows anyway), so the executor asks the sensor data provider for those alone; omitted means
+   * 'all', every bucket of the padded window.
+   */
+  frameRows?(model: ModelDescription): FrameRows;
   /**
    * Predictions for the rows of `data` inside `window` (data may start earlier: models with
    * `offsetRows` need history). Throws InsufficientDataError when the data cannot support a

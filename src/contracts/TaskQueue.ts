@@ -7,6 +7,8 @@ export interface OutgoingMessage {
   /** Ordering key: messages with the same key are delivered in send order where the queue can. */
   readonly partitionKey?: string;
   readonly body: string;
+  /** The lane the message is routed by: its task's model kind (executor pools lease only their lanes). */
+  readonly lane?: string;
 }
 
 export interface ReceivedMessage {
@@ -29,6 +31,9 @@ export interface ReceiveOptions extends CallOptions {
   maxMessages: number;
   /** Wait up to this long for the first message before resolving with []. */
   waitMs?: number;
+  /** Only messages of these lanes (an executor pool's model kinds); every lane when omitted. A queue that
+   *  routes by lane elsewhere (Event Hubs: a hub per pool) ignores it. */
+  lanes?: readonly string[];
 }
 
 export interface SendResult {

@@ -1,10 +1,14 @@
-import { abortError, isAbortError, ProviderError, throwIfAborted } from '../runtime/errors.js';
+import { abandonOnAbort } from '../runtime/abort.js';
+import { isAbortError, ProviderError, throwIfAborted, isProviderError } from '../runtime/errors.js';
 import type { CallOptions } from '../contracts/CallOptions.js';
 import type { BearerTokenSource } from './BearerTokenSource.js';
 
 /** The one call we make on an `@azure/identity` TokenCredential. */
 export interface TokenCredentialLike {
-  getToken(scopes: string | string[], options?: { abortSignal?: AbortSignal }): Promise<{ token: string; expiresOnTimestamp: number } | null>;
+  getToken(
+    scopes: string | string[],
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<{ token: string; expiresOnTimestamp: number } | null>;
 }
 
 export interface CachedBearerTokenSourceOptions {
@@ -37,7 +41,7 @@ export class CachedBearerTokenSource implements BearerTokenSource {
     throwIfAborted(options?.signal);
     if (this.cached && this.clock() < this.cached.expiresOnMs - this.options.refreshBeforeExpiryMs) return this.cached.token;
     this.inflight ??= this.fetch();
-    return raceAbort(this.inflight, options?.signal);
+    return abandonOnAbort(this.inflight, options?.signal);
   }
 
   invalidate(): void {
@@ -70,27 +74,22 @@ export class CachedBearerTokenSource implements BearerTokenSource {
  * throttling and unreachable hosts are retryable. Messages quote the endpoint's description, never the secret.
  */
 export function toCredentialError(err: unknown, path: string): Error {
-  if (err instanceof ProviderError || isAbortError(err)) return err as Error;
+  if (isProviderError(err) || isAbortError(err)) return err as Error;
   const status = (err as { statusCode?: unknown }).statusCode;
   const name = err instanceof Error ? err.name : 'Error';
   const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
   const oauthError = /^([a-z_]+):/.exec(message)?.[1];
-  const retryable = oauthError !== undefined
-    ? RETRYABLE_OAUTH_ERRORS.has(oauthError)
-    : typeof status === 'number' ? status >= 500 || status === 408 || status === 429 : name !== 'CredentialUnavailableError';
+  const retryable =
+    oauthError !== undefined
+      ? RETRYABLE_OAUTH_ERRORS.has(oauthError)
+      : typeof status === 'number'
+        ? status >= 500 || status === 408 || status === 429
+        : name !== 'CredentialUnavailableError';
   return new ProviderError(`${path}: could not obtain a token (${name}${typeof status === 'number' ? ` ${status}` : ''}): ${message}`, {
-    retryable, cause: err,
+    retryable,
+    cause: err,
   });
 }
 
 /** OAuth2 / Azure AD error codes that mean "try again later"; every other code is a refusal. */
 const RETRYABLE_OAUTH_ERRORS = new Set(['temporarily_unavailable', 'server_error', 'request_timeout']);
-
-async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}

@@ -27,23 +27,40 @@ const directoryCommon = {
   instance_discovery: z.boolean().default(true),
 };
 
-const credentialSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('static'), token: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('client_secret'), ...directoryCommon, client_secret: z.string().min(1) }),
-  z.strictObject({
-    kind: z.literal('workload_identity'), ...directoryCommon,
-    /** The projected service account token (AKS sets AZURE_FEDERATED_TOKEN_FILE to it). */
-    token_file: z.string().min(1),
-  }),
-  z.strictObject({
-    kind: z.literal('managed_identity'), ...azureCommon,
-    /** A user-assigned identity's client id; the system-assigned identity when absent. */
-    client_id: z.string().min(1).optional(),
-  }),
-], { error: (issue) => (issue.code === 'invalid_union' ? 'expected kind: static, client_secret, workload_identity or managed_identity' : undefined) });
+const credentialSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('static'), token: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('client_secret'), ...directoryCommon, client_secret: z.string().min(1) }),
+    z.strictObject({
+      kind: z.literal('workload_identity'),
+      ...directoryCommon,
+      /** The projected service account token (AKS sets AZURE_FEDERATED_TOKEN_FILE to it). */
+      token_file: z.string().min(1),
+    }),
+    z.strictObject({
+      kind: z.literal('managed_identity'),
+      ...azureCommon,
+      /** A user-assigned identity's client id; the system-assigned identity when absent. */
+      client_id: z.string().min(1).optional(),
+    }),
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'expected kind: static, client_secret, workload_identity or managed_identity' : undefined,
+  },
+);
 
-export interface StaticCredentialConfig { readonly kind: 'static'; readonly path: string; readonly token: string }
-interface AzureCredentialCommon { readonly path: string; readonly scope: string; readonly refreshBeforeExpiryMs: number }
+export interface StaticCredentialConfig {
+  readonly kind: 'static';
+  readonly path: string;
+  readonly token: string;
+}
+interface AzureCredentialCommon {
+  readonly path: string;
+  readonly scope: string;
+  readonly refreshBeforeExpiryMs: number;
+}
 export interface DirectoryCredentialCommon extends AzureCredentialCommon {
   readonly tenantId: string;
   readonly clientId: string;
@@ -51,13 +68,22 @@ export interface DirectoryCredentialCommon extends AzureCredentialCommon {
   readonly caFile?: string;
   readonly instanceDiscovery: boolean;
 }
-export interface ClientSecretCredentialConfig extends DirectoryCredentialCommon { readonly kind: 'client_secret'; readonly clientSecret: string }
-export interface WorkloadIdentityCredentialConfig extends DirectoryCredentialCommon { readonly kind: 'workload_identity'; readonly tokenFile: string }
-export interface ManagedIdentityCredentialConfig extends AzureCredentialCommon { readonly kind: 'managed_identity'; readonly clientId?: string }
+export interface ClientSecretCredentialConfig extends DirectoryCredentialCommon {
+  readonly kind: 'client_secret';
+  readonly clientSecret: string;
+}
+export interface WorkloadIdentityCredentialConfig extends DirectoryCredentialCommon {
+  readonly kind: 'workload_identity';
+  readonly tokenFile: string;
+}
+export interface ManagedIdentityCredentialConfig extends AzureCredentialCommon {
+  readonly kind: 'managed_identity';
+  readonly clientId?: string;
+}
 
 /** A parsed credential block; `path` is where it sits in the configuration (e.g. `sensor_data.credential`). */
 export type CredentialConfig =
-  | StaticCredentialConfig | ClientSecretCredentialConfig | WorkloadIdentityCredentialConfig | ManagedIdentityCredentialConfig;
+  StaticCredentialConfig | ClientSecretCredentialConfig | WorkloadIdentityCredentialConfig | ManagedIdentityCredentialConfig;
 
 /**
  * Parses a `credential:` block found at `path`. Throws ConfigError naming the key; the error never
@@ -65,15 +91,18 @@ export type CredentialConfig =
  */
 export function parseCredentialConfig(raw: unknown, path: string): CredentialConfig {
   const config = toCredentialConfig(parseWith(credentialSchema, raw, path), path);
-  parsed.add(config);
+  Object.defineProperty(config, PARSED_CREDENTIAL, { value: true, enumerable: false });
   return config;
 }
 
-/** Every block parseCredentialConfig returned, so the start-up check can find them inside any provider's config. */
-const parsed = new WeakSet<object>();
+/**
+ * Marks every block parseCredentialConfig returned, so the start-up check can find them inside any
+ * provider's config, also one parsed by a provider's own copy of latigo (Symbol.for is shared).
+ */
+const PARSED_CREDENTIAL = Symbol.for('latigo.CredentialConfig');
 
 export function isCredentialConfig(value: unknown): value is CredentialConfig {
-  return typeof value === 'object' && value !== null && parsed.has(value);
+  return typeof value === 'object' && value !== null && Reflect.get(value, PARSED_CREDENTIAL) === true;
 }
 
 function toCredentialConfig(c: z.output<typeof credentialSchema>, path: string): CredentialConfig {
@@ -81,12 +110,23 @@ function toCredentialConfig(c: z.output<typeof credentialSchema>, path: string):
     case 'static':
       return { kind: 'static', path, token: c.token };
     case 'managed_identity':
-      return { kind: 'managed_identity', path, scope: c.scope, refreshBeforeExpiryMs: c.refresh_before_expiry,
-        ...(c.client_id === undefined ? {} : { clientId: c.client_id }) };
+      return {
+        kind: 'managed_identity',
+        path,
+        scope: c.scope,
+        refreshBeforeExpiryMs: c.refresh_before_expiry,
+        ...(c.client_id === undefined ? {} : { clientId: c.client_id }),
+      };
     default: {
       const common: DirectoryCredentialCommon = {
-        path, scope: c.scope, refreshBeforeExpiryMs: c.refresh_before_expiry, tenantId: c.tenant_id, clientId: c.client_id,
-        authorityHost: c.authority_host, instanceDiscovery: c.instance_discovery, ...(c.ca_file === undefined ? {} : { caFile: c.ca_file }),
+        path,
+        scope: c.scope,
+        refreshBeforeExpiryMs: c.refresh_before_expiry,
+        tenantId: c.tenant_id,
+        clientId: c.client_id,
+        authorityHost: c.authority_host,
+        instanceDiscovery: c.instance_discovery,
+        ...(c.ca_file === undefined ? {} : { caFile: c.ca_file }),
       };
       return c.kind === 'client_secret'
         ? { ...common, kind: 'client_secret', clientSecret: c.client_secret }

@@ -10,25 +10,36 @@ export interface CreateBearerTokenSourceOptions {
   clock?: () => number;
 }
 
-/**
- * One token source per parsed credential block: every provider (and the start-up check) configured with
- * the same block shares its cache, so a process fetches each token once. Does not contact anything.
- * `options` apply when the block's source is first created.
- */
-const sources = new WeakMap<CredentialConfig, BearerTokenSource>();
-
+/** A new token source for a parsed credential block (CredentialStore keeps one per block). Does not contact anything. */
 export function createBearerTokenSource(config: CredentialConfig, options: CreateBearerTokenSourceOptions = {}): BearerTokenSource {
-  let source = sources.get(config);
-  if (!source) {
-    source = config.kind === 'static'
-      ? new StaticBearerTokenSource(config.token)
-      : new CachedBearerTokenSource({
-        path: config.path, scope: config.scope, refreshBeforeExpiryMs: config.refreshBeforeExpiryMs,
-        createCredential: credentialFactory(config), ...(options.clock ? { clock: options.clock } : {}),
+  return config.kind === 'static'
+    ? new StaticBearerTokenSource(config.token)
+    : new CachedBearerTokenSource({
+        path: config.path,
+        scope: config.scope,
+        refreshBeforeExpiryMs: config.refreshBeforeExpiryMs,
+        createCredential: credentialFactory(config),
+        ...(options.clock ? { clock: options.clock } : {}),
       });
-    sources.set(config, source);
+}
+
+/**
+ * One token source per credential block for a process (the container holds one store): the sections that
+ * share a block, and the start-up check, share its cached token.
+ */
+export class CredentialStore {
+  private readonly sources = new Map<CredentialConfig, BearerTokenSource>();
+
+  constructor(private readonly options: CreateBearerTokenSourceOptions = {}) {}
+
+  tokenSource(config: CredentialConfig): BearerTokenSource {
+    let source = this.sources.get(config);
+    if (!source) {
+      source = createBearerTokenSource(config, this.options);
+      this.sources.set(config, source);
+    }
+    return source;
   }
-  return source;
 }
 
 function credentialFactory(config: Exclude<CredentialConfig, { kind: 'static' }>): () => TokenCredentialLike {
@@ -38,11 +49,21 @@ function credentialFactory(config: Exclude<CredentialConfig, { kind: 'static' }>
       return () => onFirstToken((id) => new id.ClientSecretCredential(config.tenantId, config.clientId, config.clientSecret, options));
     }
     case 'workload_identity': {
-      const options = { ...directoryOptions(config), tenantId: config.tenantId, clientId: config.clientId, tokenFilePath: config.tokenFile };
+      const options = {
+        ...directoryOptions(config),
+        tenantId: config.tenantId,
+        clientId: config.clientId,
+        tokenFilePath: config.tokenFile,
+      };
       return () => onFirstToken((id) => new id.WorkloadIdentityCredential(options));
     }
     case 'managed_identity':
-      return () => onFirstToken((id) => (config.clientId === undefined ? new id.ManagedIdentityCredential() : new id.ManagedIdentityCredential({ clientId: config.clientId })));
+      return () =>
+        onFirstToken((id) =>
+          config.clientId === undefined
+            ? new id.ManagedIdentityCredential()
+            : new id.ManagedIdentityCredential({ clientId: config.clientId }),
+        );
   }
 }
 

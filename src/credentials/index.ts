@@ -2,9 +2,13 @@
 export type { BearerTokenSource } from './BearerTokenSource.js';
 export { parseCredentialConfig, isCredentialConfig } from './config.js';
 export type {
-  CredentialConfig, StaticCredentialConfig, ClientSecretCredentialConfig, WorkloadIdentityCredentialConfig, ManagedIdentityCredentialConfig,
+  CredentialConfig,
+  StaticCredentialConfig,
+  ClientSecretCredentialConfig,
+  WorkloadIdentityCredentialConfig,
+  ManagedIdentityCredentialConfig,
 } from './config.js';
-export { createBearerTokenSource } from './createBearerTokenSource.js';
+export { createBearerTokenSource, CredentialStore } from './createBearerTokenSource.js';
 export type { CreateBearerTokenSourceOptions } from './createBearerTokenSource.js';
 export { CachedBearerTokenSource, toCredentialError } from './CachedBearerTokenSource.js';
 export type { TokenCredentialLike } from './CachedBearerTokenSource.js';

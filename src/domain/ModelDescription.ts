@@ -1,3 +1,4 @@
+import type { ModelTrigger } from './ModelTrigger.js';
 import type { SensorTag } from './SensorTag.js';
 import type { TimeRange } from './TimeRange.js';
 
@@ -11,6 +12,11 @@ export interface ModelRef {
 export interface ModelSummary extends ModelRef {
   /** The revision the provider serves now; the scheduler pins it on every task it creates. */
   readonly revision: string;
+  /** When the model's windows run, when the catalogue defines it per model (embedded registry); absent:
+   *  the scheduler section's clock. */
+  readonly trigger?: ModelTrigger;
+  /** The model's kind when the catalogue knows it from its listing (routes the task to an executor pool). */
+  readonly kind?: string;
 }
 
 /** A model of a catalogue's current revision whether ready or not, for `latigo models list`. */

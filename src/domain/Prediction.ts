@@ -1,3 +1,4 @@
+import type { ForecastSet } from './Forecast.js';
 import type { TimeRange } from './TimeRange.js';
 
 /** One predicted timestamp of one model. Arrays are aligned with `PredictionSet.tagNames`. */
@@ -26,4 +27,6 @@ export interface PredictionSet {
   readonly rows: readonly PredictionRow[];
   /** What the model skipped and why, e.g. `{ incomplete_rows: 3 }`; recorded with the window (invariant 7). */
   readonly counts?: Readonly<Record<string, number>>;
+  /** What a `forecast` model predicts beyond the window (src/domain/Forecast.ts); absent for other kinds. */
+  readonly forecast?: ForecastSet;
 }

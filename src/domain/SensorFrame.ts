@@ -22,7 +22,8 @@ export function emptyQualityCounts(): DataQualityCounts {
 /**
  * Sensor data aligned on a resolution: one timestamp per bucket start, one column per tag.
  * `columns[i][j]` is the mean of tag `tags[i]` in bucket `[timestamps[j], timestamps[j] + resolutionMs)`,
- * or NaN when the bucket had no finite value. Timestamps cover `range` without gaps.
+ * or NaN when the bucket had no finite value. Timestamps cover `range` without gaps, except in a frame
+ * read with `rows: 'present'` (SensorDataOptions), which holds only the buckets where some tag has a value.
  */
 export interface SensorFrame {
   readonly range: TimeRange;
@@ -35,9 +36,19 @@ export interface SensorFrame {
 
 /** Bucket starts for `range` at `resolutionMs`, aligned to multiples of the resolution since the epoch. */
 export function bucketStarts(range: TimeRange, resolutionMs: number): Float64Array {
-  const first = Math.ceil(range.fromMs / resolutionMs) * resolutionMs;
-  const count = Math.max(0, Math.ceil((range.toMs - first) / resolutionMs));
+  const first = firstBucketStart(range, resolutionMs);
+  const count = bucketCount(range, resolutionMs);
   const starts = new Float64Array(count);
   for (let i = 0; i < count; i++) starts[i] = first + i * resolutionMs;
   return starts;
+}
+
+/** The first bucket start of `range` at `resolutionMs` (a multiple of the resolution since the epoch). */
+export function firstBucketStart(range: TimeRange, resolutionMs: number): number {
+  return Math.ceil(range.fromMs / resolutionMs) * resolutionMs;
+}
+
+/** How many buckets `bucketStarts(range, resolutionMs)` holds, without allocating them. */
+export function bucketCount(range: TimeRange, resolutionMs: number): number {
+  return Math.max(0, Math.ceil((range.toMs - firstBucketStart(range, resolutionMs)) / resolutionMs));
 }

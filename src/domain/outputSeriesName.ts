@@ -21,7 +21,8 @@ export function checkOutputNaming(template: string): void {
     }
   }
   for (const required of ['tag', 'model', 'operation']) {
-    if (!template.includes(`{${required}}`)) throw new RangeError(`the template must contain {${required}}, or different series would share a name`);
+    if (!template.includes(`{${required}}`))
+      throw new RangeError(`the template must contain {${required}}, or different series would share a name`);
   }
 }
 

@@ -7,9 +7,10 @@ import type { PredictionStorageProvider } from '../contracts/PredictionStoragePr
 import type { SensorDataProvider } from '../contracts/SensorDataProvider.js';
 import type { ReceivedMessage, TaskQueue } from '../contracts/TaskQueue.js';
 import type { Clock } from '../runtime/clock.js';
-import { classifyError, describeError } from '../runtime/errors.js';
+import { classifyError, describeError, isProviderError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { retryDelayMs } from '../runtime/retry.js';
+import type { EpisodeRecorder } from './EpisodeRecorder.js';
 import type { ExecutorLedger } from './ExecutorLedger.js';
 import type { ExecutorObserver } from './ExecutorObserver.js';
 import { InFlightTasks } from './InFlightTasks.js';
@@ -31,6 +32,8 @@ export interface ExecutorOptions {
   log: Logger;
   /** Told of every task and provider call (metrics); optional. */
   observer?: ExecutorObserver;
+  /** Merges stored anomalous predictions into episodes; optional. */
+  episodes?: EpisodeRecorder;
 }
 
 /** How long one receive waits for work before the loop looks at the shutdown signal again. */
@@ -40,6 +43,7 @@ const RECEIVE_WAIT_MS = 1000;
 export class Executor {
   private readonly runner: TaskRunner;
   private receiveFailures = 0;
+  private receivedOnce = false;
 
   constructor(private readonly options: ExecutorOptions) {
     this.runner = new TaskRunner(options);
@@ -67,10 +71,13 @@ export class Executor {
         break;
       }
       for (const message of messages) {
-        inFlight.start((taskSignal) => this.runner.process(message, taskSignal).then(
-          (outcome) => countOutcome(summary, outcome),
-          (err) => log.error('task crashed', { messageId: message.id, error: describeError(err) }),
-        ));
+        this.options.observer?.taskStarted?.();
+        inFlight.start((taskSignal) =>
+          this.runner.process(message, taskSignal).then(
+            (outcome) => countOutcome(summary, outcome),
+            (err) => log.error('task crashed', { messageId: message.id, error: describeError(err) }),
+          ),
+        );
       }
     }
     await this.drain(inFlight);
@@ -87,13 +94,24 @@ export class Executor {
     const { queue, config, log } = this.options;
     const t0 = performance.now();
     try {
-      const messages = await queue.receive({ maxMessages, waitMs: RECEIVE_WAIT_MS, signal });
+      // An executor of a pool leases only its pool's lanes (model kinds).
+      const lanes = config.lanes === undefined ? {} : { lanes: config.lanes };
+      const messages = await queue.receive({ maxMessages, waitMs: RECEIVE_WAIT_MS, signal, ...lanes });
       if (this.receiveFailures > 0) log.info('receiving tasks again', { failedReceives: this.receiveFailures });
       this.receiveFailures = 0;
+      this.receivedOnce = true;
       return messages;
     } catch (err) {
       if (signal.aborted) return [];
-      this.options.observer?.providerCall({ provider: 'task_queue', operation: 'receive', durationMs: performance.now() - t0, errorClass: classifyError(err) });
+      // A queue that refuses the very first receive for good (e.g. an Event Hubs consumer group that does
+      // not exist) is misconfigured: stop (exit 1, the error names it) rather than retry forever.
+      if (!this.receivedOnce && isProviderError(err) && !err.retryable) throw err;
+      this.options.observer?.providerCall({
+        provider: 'task_queue',
+        operation: 'receive',
+        durationMs: performance.now() - t0,
+        errorClass: classifyError(err),
+      });
       // An unreachable queue would fail every receive: log the first failure, count the rest, back off.
       if (++this.receiveFailures === 1) log.error('cannot receive tasks; retrying', { error: describeError(err) });
       const delayMs = retryDelayMs(config.retry, Math.min(this.receiveFailures, 10), undefined);
@@ -108,7 +126,8 @@ export class Executor {
       await this.options.queue.release(message);
     } catch (err) {
       this.options.log.warn('could not release a message at shutdown; it returns when its lease expires', {
-        messageId: message.id, error: describeError(err),
+        messageId: message.id,
+        error: describeError(err),
       });
     }
     return 'released';

@@ -27,6 +27,8 @@ export interface ProviderCallFinished {
  * implementation only counts: it must not throw, block or do I/O.
  */
 export interface ExecutorObserver {
+  /** A received message began its work (paired with one `taskFinished`); optional. */
+  taskStarted?(): void;
   taskFinished(event: TaskFinished): void;
   providerCall(event: ProviderCallFinished): void;
 }

@@ -34,7 +34,9 @@ export class InFlightTasks {
   /** Resolves when every task running now has finished, or after `timeoutMs`; true when all finished. */
   async settledWithin(timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
     try {
       return await Promise.race([Promise.all(this.tasks.keys()).then(() => true as const), timedOut]);
     } finally {

@@ -26,6 +26,8 @@ export interface WindowRow {
   error_message: string | null;
   rows_written: Int | null;
   quality: string | null;
+  runner: string | null;
+  lease_expires_at: Int | null;
 }
 
 export interface RunRow {
@@ -42,16 +44,25 @@ export interface RunRow {
 
 export function rowToTask(row: Pick<WindowRow, 'task_id' | 'project' | 'model' | 'revision' | 'from_ms' | 'to_ms'>): PredictionTask {
   return {
-    id: row.task_id, project: row.project, model: row.model, revision: row.revision,
-    window: { fromMs: Number(row.from_ms), toMs: Number(row.to_ms) }, attempt: 1,
+    id: row.task_id,
+    project: row.project,
+    model: row.model,
+    revision: row.revision,
+    window: { fromMs: Number(row.from_ms), toMs: Number(row.to_ms) },
   };
 }
 
 export function rowToWindowRecord(row: WindowRow): WindowRecord {
   return {
-    taskId: row.task_id, project: row.project, model: row.model, revision: row.revision,
+    taskId: row.task_id,
+    project: row.project,
+    model: row.model,
+    revision: row.revision,
     window: { fromMs: Number(row.from_ms), toMs: Number(row.to_ms) },
-    state: row.state, origin: row.origin, attempts: Number(row.attempts), createdAt: Number(row.created_at),
+    state: row.state,
+    origin: row.origin,
+    attempts: Number(row.attempts),
+    createdAt: Number(row.created_at),
     ...optionalNumber('enqueuedAt', row.enqueued_at),
     ...optionalNumber('startedAt', row.started_at),
     ...optionalNumber('finishedAt', row.finished_at),
@@ -59,13 +70,19 @@ export function rowToWindowRecord(row: WindowRow): WindowRecord {
     ...(row.error_message === null ? {} : { errorMessage: row.error_message }),
     ...optionalNumber('rowsWritten', row.rows_written),
     ...(row.quality === null ? {} : { quality: JSON.parse(row.quality) as Record<string, number> }),
+    ...(row.runner === null || row.runner === undefined ? {} : { runner: row.runner }),
+    ...optionalNumber('leaseExpiresAt', row.lease_expires_at ?? null),
   };
 }
 
 export function rowToRun(row: RunRow): TaskRunRecord {
   return {
-    taskId: row.task_id, attempt: Number(row.attempt), executor: row.executor,
-    startedAt: Number(row.started_at), finishedAt: Number(row.finished_at), status: row.status,
+    taskId: row.task_id,
+    attempt: Number(row.attempt),
+    executor: row.executor,
+    startedAt: Number(row.started_at),
+    finishedAt: Number(row.finished_at),
+    status: row.status,
     ...(row.error_class === null ? {} : { errorClass: row.error_class }),
     ...(row.error_message === null ? {} : { errorMessage: row.error_message }),
     ...optionalNumber('rowsWritten', row.rows_written),

@@ -47,38 +47,65 @@ export class LatigoMetrics implements ExecutorObserver, SchedulerObserver {
     this.registry.setDefaultLabels({ role: options.role });
     const registers = [this.registry];
     this.tasks = new Counter({
-      name: 'latigo_tasks_total', help: 'Task messages handled by this executor, by outcome and error class.',
-      labelNames: ['outcome', 'error_class'], registers,
+      name: 'latigo_tasks_total',
+      help: 'Task messages handled by this executor, by outcome and error class.',
+      labelNames: ['outcome', 'error_class'],
+      registers,
     });
     this.taskDuration = new Histogram({
-      name: 'latigo_task_duration_seconds', help: 'Time from a task message received to settled (stored, recorded, acknowledged).',
-      labelNames: ['outcome'], buckets: TASK_BUCKETS, registers,
+      name: 'latigo_task_duration_seconds',
+      help: 'Time from a task message received to settled (stored, recorded, acknowledged).',
+      labelNames: ['outcome'],
+      buckets: TASK_BUCKETS,
+      registers,
     });
     this.providerCalls = new Histogram({
-      name: 'latigo_provider_call_duration_seconds', help: 'Duration of each provider call attempt, failed ones included.',
-      labelNames: ['provider', 'type', 'operation'], buckets: CALL_BUCKETS, registers,
+      name: 'latigo_provider_call_duration_seconds',
+      help: 'Duration of each provider call attempt, failed ones included.',
+      labelNames: ['provider', 'type', 'operation'],
+      buckets: CALL_BUCKETS,
+      registers,
     });
     this.providerErrors = new Counter({
-      name: 'latigo_provider_errors_total', help: 'Failed provider call attempts, by error class (transient ones are retried).',
-      labelNames: ['provider', 'type', 'operation', 'error_class'], registers,
+      name: 'latigo_provider_errors_total',
+      help: 'Failed provider call attempts, by error class (transient ones are retried).',
+      labelNames: ['provider', 'type', 'operation', 'error_class'],
+      registers,
     });
     this.newestWindowEnd = new Gauge({
       name: 'latigo_model_newest_window_end_seconds',
       help: 'Per model: end (epoch seconds) of the newest window whose predictions this process stored. Freshness is time() minus this.',
-      labelNames: ['project', 'model'], registers,
+      labelNames: ['project', 'model'],
+      registers,
     });
-    this.passes = new Counter({ name: 'latigo_scheduler_passes_total', help: 'Scheduler passes, by result.', labelNames: ['result'], registers });
+    this.passes = new Counter({
+      name: 'latigo_scheduler_passes_total',
+      help: 'Scheduler passes, by result.',
+      labelNames: ['result'],
+      registers,
+    });
     this.windowsQueued = new Counter({
-      name: 'latigo_scheduler_windows_queued_total', help: 'Windows new to the ledger and sent, live (newest tick) or catch-up.',
-      labelNames: ['origin'], registers,
+      name: 'latigo_scheduler_windows_queued_total',
+      help: 'Windows new to the ledger and sent, live (newest tick) or catch-up.',
+      labelNames: ['origin'],
+      registers,
     });
     this.duplicatesSkipped = new Counter({
-      name: 'latigo_scheduler_duplicate_windows_total', help: 'Planned windows the ledger already had, so not sent again.', registers,
+      name: 'latigo_scheduler_duplicate_windows_total',
+      help: 'Planned windows the ledger already had, so not sent again.',
+      registers,
     });
     this.passDuration = new Histogram({
-      name: 'latigo_scheduler_pass_duration_seconds', help: 'Duration of a scheduler pass.', buckets: PASS_BUCKETS, registers,
+      name: 'latigo_scheduler_pass_duration_seconds',
+      help: 'Duration of a scheduler pass.',
+      buckets: PASS_BUCKETS,
+      registers,
     });
-    this.lastTick = new Gauge({ name: 'latigo_scheduler_last_tick_seconds', help: 'The newest tick the scheduler handled (epoch seconds).', registers });
+    this.lastTick = new Gauge({
+      name: 'latigo_scheduler_last_tick_seconds',
+      help: 'The newest tick the scheduler handled (epoch seconds).',
+      registers,
+    });
     this.modelsListed = new Gauge({ name: 'latigo_scheduler_models', help: 'Models listed by the last scheduler pass.', registers });
     for (const outcome of ['succeeded', 'failed', 'dead'] as const) this.tasks.inc({ outcome, error_class: NO_ERROR }, 0);
   }

@@ -20,7 +20,11 @@ export interface ObservabilityServerOptions {
  * - `GET /metrics`: Prometheus text format.
  */
 export class ObservabilityServer {
-  private constructor(private readonly server: Server, readonly port: number, readonly host: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    readonly host: string,
+  ) {}
 
   static async start(options: ObservabilityServerOptions): Promise<ObservabilityServer> {
     const server = createServer((req, res) => {
@@ -65,7 +69,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Observ
       return;
     case '/readyz': {
       const report = await options.readiness();
-      send(res, report.ready ? 200 : 503, 'application/json', `${JSON.stringify({ status: report.ready ? 'ready' : 'not ready', checks: report.checks })}\n`);
+      send(
+        res,
+        report.ready ? 200 : 503,
+        'application/json',
+        `${JSON.stringify({ status: report.ready ? 'ready' : 'not ready', checks: report.checks })}\n`,
+      );
       return;
     }
     case '/metrics': {

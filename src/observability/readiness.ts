@@ -19,7 +19,10 @@ export interface ReadinessReport {
  * Runs every check at once, each bounded by `timeoutMs` (a hung connection must not hang the probe), and
  * reports not ready once `stopping` fired: a process draining for shutdown takes no new work.
  */
-export async function evaluateReadiness(checks: readonly ReadinessCheck[], options: { timeoutMs: number; stopping?: AbortSignal }): Promise<ReadinessReport> {
+export async function evaluateReadiness(
+  checks: readonly ReadinessCheck[],
+  options: { timeoutMs: number; stopping?: AbortSignal },
+): Promise<ReadinessReport> {
   const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c, options.timeoutMs)] as const));
   const report: Record<string, string> = Object.fromEntries(results);
   if (options.stopping?.aborted) report.process = 'stopping';
@@ -32,22 +35,30 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<strin
     timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
   });
   try {
-    return await Promise.race([check.check().then((note) => note ?? 'ok', (err: unknown) => `failed: ${describeError(err)}`), timeout]);
+    return await Promise.race([
+      check.check().then(
+        (note) => note ?? 'ok',
+        (err: unknown) => `failed: ${describeError(err)}`,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** A queue is checked through the first of these it offers: `probe()` (a provider's own connectivity check)
- *  or `depth()` (the database queue); a queue with neither is reported `not checked` and counts as ready. */
-interface ProbeableQueue {
-  probe?(): Promise<unknown>;
-  depth?(): Promise<unknown>;
+/** A connectivity check a provider declares (the HealthCheck capability), as `/readyz` runs it. */
+export interface DeclaredHealthCheck {
+  readonly name: string;
+  check(options?: { signal?: AbortSignal }): Promise<void>;
 }
 
-export function queueCheck(queue: object): ReadinessCheck {
-  const q = queue as ProbeableQueue;
-  if (typeof q.probe === 'function') return { name: 'queue', check: async () => { await q.probe!(); } };
-  if (typeof q.depth === 'function') return { name: 'queue', check: async () => { await q.depth!(); } };
-  return { name: 'queue', check: async () => NOT_CHECKED };
+/**
+ * The providers' declared health checks as readiness checks; when none is named `queue`, the queue is
+ * reported `not checked` (and counts as ready), so a report always says what it did not check.
+ */
+export function providerChecks(declared: readonly DeclaredHealthCheck[]): ReadinessCheck[] {
+  const checks: ReadinessCheck[] = declared.map((h) => ({ name: h.name, check: () => h.check() }));
+  if (!declared.some((h) => h.name === 'queue')) checks.push({ name: 'queue', check: () => Promise.resolve(NOT_CHECKED) });
+  return checks;
 }

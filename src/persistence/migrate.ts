@@ -1,4 +1,4 @@
-import type { Database } from './dataSource.js';
+import type { OpenDatabase as Database } from './dataSource.js';
 import { dedicatedClient } from './sql/dedicatedClient.js';
 
 export interface MigrationStatus {
@@ -69,9 +69,16 @@ export async function migrationStatus(db: Database): Promise<MigrationStatus[]> 
   try {
     const hasTable = await runner.hasTable(db.dataSource.options.migrationsTableName ?? 'migrations');
     const appliedNames = new Set<string>(
-      hasTable ? (await runner.query(`SELECT name FROM ${db.dataSource.options.migrationsTableName ?? 'migrations'}`)).map((r: { name: string }) => r.name) : [],
+      hasTable
+        ? ((await runner.query(`SELECT name FROM ${db.dataSource.options.migrationsTableName ?? 'migrations'}`)) as { name: string }[]).map(
+            (r) => r.name,
+          )
+        : [],
     );
-    return db.dataSource.migrations.map((m) => ({ name: m.name ?? m.constructor.name, applied: appliedNames.has(m.name ?? m.constructor.name) }));
+    return db.dataSource.migrations.map((m) => ({
+      name: m.name ?? m.constructor.name,
+      applied: appliedNames.has(m.name ?? m.constructor.name),
+    }));
   } finally {
     await runner.release();
   }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
+import { encodeUserinfo } from '../runtime/connectionUrl.js';
 import { ProviderError } from '../runtime/errors.js';
 
 /** `postgres://…` and `postgresql://…` URLs (libpq's two spellings). */
@@ -24,8 +25,9 @@ export interface PostgresOptions {
  */
 const typesWithNumericInt8: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 && format !== 'binary' ? (text: string) => Number(text) : pg.types.getTypeParser(oid, format)
-  ) as pg.CustomTypesConfig['getTypeParser'],
+    oid === Number(pg.types.builtins.INT8) && format !== 'binary'
+      ? (text: string) => Number(text)
+      : (pg.types.getTypeParser(oid, format) as (text: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /** TypeORM options for a PostgreSQL URL; the URL itself goes to node-postgres, which reads every libpq form. */
@@ -39,7 +41,7 @@ export function postgresDataSourceOptions(url: string, options: PostgresOptions)
     applicationName: 'latigo',
     // Not `url`: TypeORM's own URL parser turns a missing user into the string "undefined".
     extra: {
-      connectionString: url,
+      connectionString: encodeUserinfo(url),
       types: typesWithNumericInt8,
       ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
       // Finds connections a restarted server or a dropped network left half-open.
@@ -59,7 +61,7 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUN
  */
 export function connectionError(err: unknown, maskedUrl: string): ProviderError {
   // Node reports a refused `localhost` (tried as ::1 and 127.0.0.1) as an AggregateError with an empty message.
-  const cause = err instanceof AggregateError && err.errors.length > 0 ? err.errors[0] as unknown : err;
+  const cause = err instanceof AggregateError && err.errors.length > 0 ? (err.errors[0] as unknown) : err;
   const code = (cause as { code?: unknown } | undefined)?.code;
   const text = cause instanceof Error ? cause.message : String(cause);
   const retryable = (typeof code === 'string' && UNREACHABLE.has(code)) || /timeout|terminated/i.test(text);
@@ -68,13 +70,20 @@ export function connectionError(err: unknown, maskedUrl: string): ProviderError 
 
 function hint(code: unknown, text: string): string {
   switch (code) {
-    case 'ECONNREFUSED': return 'connection refused: is the server running and listening on that host and port?';
-    case 'ENOTFOUND': return 'unknown host';
-    case '28P01': return 'authentication failed: check the user and password in database.url';
-    case '28000': return 'the server refused this user: check the user in database.url and pg_hba.conf';
-    case '3D000': return 'the database does not exist: create it or fix the name in database.url';
-    case '57P03': return 'the server is starting up or shutting down';
-    case '53300': return 'the server has no free connection slots';
+    case 'ECONNREFUSED':
+      return 'connection refused: is the server running and listening on that host and port?';
+    case 'ENOTFOUND':
+      return 'unknown host';
+    case '28P01':
+      return 'authentication failed: check the user and password in database.url';
+    case '28000':
+      return 'the server refused this user: check the user in database.url and pg_hba.conf';
+    case '3D000':
+      return 'the database does not exist: create it or fix the name in database.url';
+    case '57P03':
+      return 'the server is starting up or shutting down';
+    case '53300':
+      return 'the server has no free connection slots';
     default:
       if (/password must be a string|SASL/i.test(text)) return 'the server asks for a password: add one to database.url';
       if (/timeout/i.test(text)) return 'timed out: is the host reachable?';

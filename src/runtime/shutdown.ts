@@ -25,7 +25,10 @@ export class ShutdownController {
   private readonly controller = new AbortController();
   private received: ShutdownSignal | undefined;
 
-  constructor(private readonly log: Logger, private readonly exit: (code: number) => void) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly exit: (code: number) => void,
+  ) {}
 
   get signal(): AbortSignal {
     return this.controller.signal;

@@ -1,6 +1,8 @@
 import type { OutgoingMessage, TaskQueue } from '../contracts/TaskQueue.js';
-import { encodeTask, type PredictionTask } from '../domain/Task.js';
+import type { PredictionTask } from '../domain/Task.js';
+import { encodeTask } from '../domain/taskCodec.js';
 import type { WindowLedger, WindowOrigin } from '../ledger/WindowLedger.js';
+import type { ModelLanes } from './ModelLanes.js';
 
 export interface DispatchOptions {
   signal?: AbortSignal;
@@ -24,7 +26,13 @@ export interface DispatchResult {
  * sender, decides that a window is queued once.
  */
 export class WindowDispatcher {
-  constructor(private readonly ledger: WindowLedger, private readonly queue: TaskQueue, private readonly batchSize: number) {}
+  constructor(
+    private readonly ledger: WindowLedger,
+    private readonly queue: TaskQueue,
+    private readonly batchSize: number,
+    /** Routes each message by its model's kind (executor pools); no lanes when omitted. */
+    private readonly lanes?: ModelLanes,
+  ) {}
 
   async dispatch(tasks: Iterable<PredictionTask>, origin: WindowOrigin, options: DispatchOptions = {}): Promise<DispatchResult> {
     const total: DispatchResult = { queued: 0, duplicates: 0 };
@@ -54,8 +62,18 @@ export class WindowDispatcher {
     }
   }
 
+  /** Sends windows the ledger already holds as queued and unsent (e.g. made runnable again by `WindowLedger.requeue`). */
+  async sendRecorded(tasks: readonly PredictionTask[], signal?: AbortSignal): Promise<void> {
+    for (const batch of batches(tasks, this.batchSize)) await this.send(batch, signal);
+  }
+
   private async send(tasks: readonly PredictionTask[], signal?: AbortSignal): Promise<void> {
-    await this.queue.send(tasks.map(toMessage), signal === undefined ? {} : { signal });
+    const messages = [];
+    for (const task of tasks) {
+      const message = toMessage(task);
+      messages.push(this.lanes === undefined ? message : { ...message, lane: await this.lanes.laneOf(task, signal) });
+    }
+    await this.queue.send(messages, signal === undefined ? {} : { signal });
     await this.ledger.markEnqueued(tasks.map((t) => t.id));
   }
 }

@@ -1,17 +1,13 @@
 import type { SchedulerDeps } from './Scheduler.js';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SchedulerConfig } from '../config/sections.js';
-import type { ModelInformationProvider } from '../contracts/ModelInformationProvider.js';
-import type { TaskQueue } from '../contracts/TaskQueue.js';
-import { formatRange, timeRange } from '../domain/TimeRange.js';
-import type { WindowLedger } from '../ledger/WindowLedger.js';
-import type { Clock } from '../runtime/clock.js';
-import type { Logger } from '../runtime/logger.js';
+import { formatRange, timeRange, type TimeRange } from '../domain/TimeRange.js';
 import { listAllModels, selectModels } from './listModels.js';
 import { planMissingWindows, TickSpan, tasksOf } from './planWindows.js';
-import { tickIndicesWithin, type Schedule } from './ticks.js';
+import { tickIndicesCovering } from './coveringTicks.js';
+import type { Schedule } from './ticks.js';
 import { WindowDispatcher } from './WindowDispatcher.js';
+import { ModelLanes } from './ModelLanes.js';
 
 export interface BackfillOptions {
   fromMs: number;
@@ -25,12 +21,23 @@ export interface BackfillOptions {
   maxQueued?: number;
   /** How often to look whether executors made room. Default: 1 s (or poll_interval if shorter). */
   pollMs?: number;
+  /**
+   * Replaces the wait for room before each batch (`maxQueued`): a backfill job paces itself by its rate and
+   * share of executor capacity, and stops here when paused or cancelled. Awaited with the batch's size.
+   */
+  pace?: (size: number) => Promise<void>;
+  /** Windows per batch (default: scheduler.batch_size, at most `maxQueued`). */
+  batchSize?: number;
+  /** Called once the windows are known, before any is sent. */
+  onStart?: (plan: { total: number; covering?: TimeRange }) => Promise<void>;
 }
 
 export interface BackfillSummary {
   models: number;
   /** Windows of the range for the selected models (ticks × models). */
   windows: number;
+  /** What those windows span: the requested range aligned outward to the window grid (absent when none). */
+  covering?: TimeRange;
   /** Windows new to the ledger, sent now. */
   queued: number;
   /** Windows the ledger already had (an earlier, interrupted backfill or the live schedule). */
@@ -54,15 +61,24 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
   const range = timeRange(options.fromMs, options.toMs);
   const maxQueued = Math.max(1, options.maxQueued ?? 2 * config.batchSize);
   const pollMs = options.pollMs ?? Math.min(1000, config.pollIntervalMs);
-  const dispatcher = new WindowDispatcher(ledger, deps.queue, Math.min(config.batchSize, maxQueued));
+  const lanes = new ModelLanes(deps.models);
+  const dispatcher = new WindowDispatcher(
+    ledger,
+    deps.queue,
+    Math.max(1, options.batchSize ?? Math.min(config.batchSize, maxQueued)),
+    lanes,
+  );
 
   const listing = await listAllModels(deps.models, log, { ...(signal === undefined ? {} : { signal }), strict: true });
+  lanes.remember(listing.models);
   const models = selectModels(listing.models, options.models);
-  const ticks = tickIndicesWithin(schedule, range);
+  const ticks = tickIndicesCovering(schedule, range);
   const lastK = Math.min(ticks.lastK, schedule.latestTickIndex(clock())); // no window before its tick
   const tickCount = Math.max(0, lastK - ticks.firstK + 1);
   const total = tickCount * models.length;
   const summary: BackfillSummary = { models: models.length, windows: total, queued: 0, alreadyRecorded: 0, durationMs: 0 };
+  if (tickCount > 0) summary.covering = { fromMs: schedule.windowOf(ticks.firstK).fromMs, toMs: schedule.windowOf(lastK).toMs };
+  await options.onStart?.({ total, ...(summary.covering === undefined ? {} : { covering: summary.covering }) });
   let done = 0;
   const report = (): void => options.onProgress?.({ done, total });
   report();
@@ -92,16 +108,20 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions):
     summary.alreadyRecorded += alreadyRecorded;
     done += alreadyRecorded;
     report();
-    await dispatcher.dispatch(tasksOf(plans, span, () => true), 'backfill', {
-      ...(signal === undefined ? {} : { signal }),
-      beforeBatch: waitForRoom,
-      afterBatch: (result) => {
-        summary.queued += result.queued;
-        summary.alreadyRecorded += result.duplicates;
-        done += result.queued + result.duplicates;
-        report();
+    await dispatcher.dispatch(
+      tasksOf(plans, span, () => true),
+      'backfill',
+      {
+        ...(signal === undefined ? {} : { signal }),
+        beforeBatch: options.pace ?? waitForRoom,
+        afterBatch: (result) => {
+          summary.queued += result.queued;
+          summary.alreadyRecorded += result.duplicates;
+          done += result.queued + result.duplicates;
+          report();
+        },
       },
-    });
+    );
   }
   summary.durationMs = Math.round(performance.now() - started);
   log.info('backfill finished', { ...summary });

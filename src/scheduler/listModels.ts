@@ -16,7 +16,9 @@ export interface ModelListing {
  * Cancellation passes through.
  */
 export async function listAllModels(
-  provider: ModelInformationProvider, log: Logger, options: { signal?: AbortSignal; strict?: boolean } = {},
+  provider: ModelInformationProvider,
+  log: Logger,
+  options: { signal?: AbortSignal; strict?: boolean } = {},
 ): Promise<ModelListing> {
   const callOptions = options.signal === undefined ? {} : { signal: options.signal };
   let projects: string[];
@@ -31,7 +33,7 @@ export async function listAllModels(
   let failures = 0;
   for (const project of projects) {
     try {
-      models.push(...await provider.listModels(project, callOptions));
+      models.push(...(await provider.listModels(project, callOptions)));
     } catch (err) {
       if (isAbortError(err) || options.strict) throw err;
       failures++;
@@ -48,7 +50,7 @@ export async function listAllModels(
 export function selectModels(models: readonly ModelSummary[], selectors: readonly string[] | undefined): ModelSummary[] {
   if (selectors === undefined || selectors.length === 0) return [...models];
   const unmatched = selectors.filter((s) => !models.some((m) => matches(m, s)));
-  if (unmatched.length > 0) throw new NotFoundError(`no such model: ${unmatched.map((s) => `"${s}"`).join(', ')}`);
+  if (unmatched.length > 0) throw new NotFoundError(`unknown model(s): ${unmatched.map((s) => `"${s}"`).join(', ')}`);
   return models.filter((m) => selectors.some((s) => matches(m, s)));
 }
 

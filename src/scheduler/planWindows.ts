@@ -17,7 +17,11 @@ export interface ModelPlan {
 export class TickSpan {
   readonly windows: readonly TimeRange[];
   private readonly keys: readonly string[];
-  constructor(schedule: Schedule, readonly firstK: number, readonly lastK: number) {
+  constructor(
+    schedule: Schedule,
+    readonly firstK: number,
+    readonly lastK: number,
+  ) {
     const windows: TimeRange[] = [];
     for (let k = firstK; k <= lastK; k++) windows.push(schedule.windowOf(k));
     this.windows = windows;
@@ -60,12 +64,26 @@ export class RecordedThrough {
 }
 
 /**
+ * How planning treats windows the ledger lacks inside history it already covers (a schedule change moved
+ * the grid: a new `interval` or `delay` gives windows that overlap the old ones):
+ * - `new-ticks` (the scheduler's passes): a window wholly covered by recorded windows of the same model
+ *   revision is history and not planned again; the change applies from the first window that reaches
+ *   past what is recorded. A gap (downtime, a catch-up not finished) is covered by nothing and is planned.
+ * - `replan` (`latigo replan`, on purpose): every window whose exact key the ledger lacks.
+ */
+export type PlanMode = 'new-ticks' | 'replan';
+
+/**
  * The windows of `span` each model lacks. Models with a mark skip the ticks at or before it; the others are
  * compared with the ledger in batches (one query per few hundred models of a project).
- * Returns the plans and how many windows of the span the ledger already had.
+ * Returns the plans and how many windows of the span the ledger already had (or covered).
  */
 export async function planMissingWindows(
-  ledger: WindowLedger, models: readonly ModelSummary[], span: TickSpan, memory?: RecordedThrough,
+  ledger: WindowLedger,
+  models: readonly ModelSummary[],
+  span: TickSpan,
+  memory?: RecordedThrough,
+  mode: PlanMode = 'new-ticks',
 ): Promise<{ plans: ModelPlan[]; alreadyRecorded: number }> {
   const plans: ModelPlan[] = [];
   let alreadyRecorded = 0;
@@ -83,10 +101,16 @@ export async function planMissingWindows(
   for (const [project, list] of unmarked) {
     for (let i = 0; i < list.length; i += LOOKUP_CHUNK) {
       const part = list.slice(i, i + LOOKUP_CHUNK);
-      const recorded = await recordedKeys(ledger, project, part, span);
+      const recorded = await recordedWindows(ledger, project, part, span);
       for (const model of part) {
         const have = recorded.get(model.name);
-        const missing = have === undefined ? range(span.firstK, span.lastK) : range(span.firstK, span.lastK).filter((k) => !have.has(span.key(k)));
+        const lacks = (k: number): boolean => {
+          if (have === undefined) return true;
+          if (mode === 'replan') return !have.keys.has(span.key(k));
+          const w = span.window(k);
+          return !have.coverage.covers(w.fromMs, w.toMs);
+        };
+        const missing = range(span.firstK, span.lastK).filter(lacks);
         alreadyRecorded += span.size - missing.length;
         plans.push({ model, missing });
       }
@@ -104,17 +128,79 @@ export function* tasksOf(plans: readonly ModelPlan[], span: TickSpan, pick: (k: 
   }
 }
 
-/** Window keys the ledger holds per model name, at the revision each model is listed with. */
-async function recordedKeys(ledger: WindowLedger, project: string, models: readonly ModelSummary[], span: TickSpan): Promise<Map<string, Set<string>>> {
+/** The recorded windows of one model revision: their exact keys and the time they cover together. */
+interface RecordedSet {
+  readonly keys: Set<string>;
+  readonly coverage: Coverage;
+}
+
+/** Window keys and coverage the ledger holds per model name, at the revision each model is listed with.
+ *  Reaches one span back so a recorded window of another grid that began before the span counts too. */
+async function recordedWindows(
+  ledger: WindowLedger,
+  project: string,
+  models: readonly ModelSummary[],
+  span: TickSpan,
+): Promise<Map<string, RecordedSet>> {
   const revisions = new Map(models.map((m) => [m.name, m.revision]));
-  const keys = new Map<string, Set<string>>();
-  for (const w of await ledger.windowsEndingIn(project, models.map((m) => m.name), span.endRange())) {
+  const found = new Map<string, RecordedSet>();
+  const first = span.windows[0]!.fromMs;
+  const last = span.windows[span.size - 1]!.toMs;
+  // A window of another grid that covers part of the span ends inside it or up to about a span later.
+  const lookup = { fromMs: first + 1, toMs: last + (last - first) + 1 };
+  for (const w of await ledger.windowsEndingIn(
+    project,
+    models.map((m) => m.name),
+    lookup,
+  )) {
     if (revisions.get(w.model) !== w.revision) continue;
-    let set = keys.get(w.model);
-    if (set === undefined) keys.set(w.model, (set = new Set()));
-    set.add(windowKey(w.fromMs, w.toMs));
+    let set = found.get(w.model);
+    if (set === undefined) found.set(w.model, (set = { keys: new Set(), coverage: new Coverage() }));
+    set.keys.add(windowKey(w.fromMs, w.toMs));
+    set.coverage.add(w.fromMs, w.toMs);
   }
-  return keys;
+  return found;
+}
+
+/** A union of half-open intervals: does it hold all of [from, to)? */
+export class Coverage {
+  private intervals: [number, number][] = [];
+  private merged: [number, number][] | undefined;
+
+  add(fromMs: number, toMs: number): void {
+    this.intervals.push([fromMs, toMs]);
+    this.merged = undefined;
+  }
+
+  covers(fromMs: number, toMs: number): boolean {
+    const merged = this.merge();
+    // The last merged interval starting at or before fromMs decides.
+    let lo = 0;
+    let hi = merged.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (merged[mid]![0] <= fromMs) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found >= 0 && merged[found]![1] >= toMs;
+  }
+
+  private merge(): [number, number][] {
+    if (this.merged !== undefined) return this.merged;
+    const sorted = [...this.intervals].sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const [from, to] of sorted) {
+      const last = merged[merged.length - 1];
+      if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to);
+      else merged.push([from, to]);
+    }
+    return (this.merged = merged);
+  }
 }
 
 function windowKey(fromMs: number, toMs: number): string {

@@ -70,7 +70,11 @@ export function tickIndicesWithin(schedule: Schedule, range: TimeRange): { first
 }
 
 class FixedSchedule implements Schedule {
-  constructor(private readonly startMs: number, readonly intervalMs: number, readonly delayMs: number) {}
+  constructor(
+    private readonly startMs: number,
+    readonly intervalMs: number,
+    readonly delayMs: number,
+  ) {}
   tickMs(k: number): number {
     return this.startMs + k * this.intervalMs;
   }
@@ -85,7 +89,11 @@ class FixedSchedule implements Schedule {
 class CalendarDaySchedule implements Schedule {
   readonly intervalMs: number;
   private readonly startMs: number;
-  constructor(private readonly start: DateTime, private readonly days: number, readonly delayMs: number) {
+  constructor(
+    private readonly start: DateTime,
+    private readonly days: number,
+    readonly delayMs: number,
+  ) {
     this.intervalMs = days * DAY_MS;
     this.startMs = start.toMillis();
   }

@@ -25,7 +25,9 @@ export function describeModelExecutionContract(name: string, makeSubject: () => 
     let subject: ModelExecutionSubject | undefined;
     const current = (): ModelExecutionSubject => subject ?? expect.fail('makeSubject did not complete');
 
-    beforeEach(async () => { subject = await makeSubject(); });
+    beforeEach(async () => {
+      subject = await makeSubject();
+    });
     afterEach(async () => {
       await subject?.cleanup();
       subject = undefined;
@@ -94,7 +96,10 @@ export function describeModelExecutionContract(name: string, makeSubject: () => 
         expect(row.outputs).to.have.length(set.tagNames.length);
         expect(row.contributions).to.have.length(set.tagNames.length);
         expect(row.outputs.every(Number.isFinite), 'finite outputs').to.equal(true);
-        expect(row.contributions.every((value) => Number.isFinite(value) && value >= 0), 'non-negative contributions').to.equal(true);
+        expect(
+          row.contributions.every((value) => Number.isFinite(value) && value >= 0),
+          'non-negative contributions',
+        ).to.equal(true);
         expect(Number.isFinite(row.totalAnomaly) && Number.isFinite(row.threshold), 'finite score and threshold').to.equal(true);
       }
     });
@@ -118,14 +123,22 @@ export function describeModelExecutionContract(name: string, makeSubject: () => 
       const window = windowOf(model);
       const frame = await frameAround(window);
       const missing: SensorFrame = { ...frame, columns: frame.columns.map((column) => new Float64Array(column.length).fill(Number.NaN)) };
-      await expectRejection(provider.execute(model, missing, window), (err) => err instanceof InsufficientDataError, 'InsufficientDataError');
+      await expectRejection(
+        provider.execute(model, missing, window),
+        (err) => err instanceof InsufficientDataError,
+        'InsufficientDataError',
+      );
     });
 
     it('execute() throws InsufficientDataError when the data has no row inside the window', async () => {
       const { provider, model } = await registered();
       const window = windowOf(model);
       const before = await current().normalFrame({ fromMs: window.fromMs - 10 * model.resolutionMs, toMs: window.fromMs });
-      await expectRejection(provider.execute(model, before, window), (err) => err instanceof InsufficientDataError, 'InsufficientDataError');
+      await expectRejection(
+        provider.execute(model, before, window),
+        (err) => err instanceof InsufficientDataError,
+        'InsufficientDataError',
+      );
     });
 
     it('execute() rejects with an AbortError when its signal has fired', async () => {

@@ -32,13 +32,20 @@ const temperature: SensorTag = { name: 'temperature', asset: 'compressor 1' };
 
 function model(project: string, name: string, overrides: Partial<SeedModel> = {}): SeedModel {
   return {
-    project, name, inputTags: [flow, pressure, temperature], resolutionMs: 10_000,
-    trainingRange: { fromMs: T0, toMs: T0 + 86_400_000 }, ...overrides,
+    project,
+    name,
+    inputTags: [flow, pressure, temperature],
+    resolutionMs: 10_000,
+    trainingRange: { fromMs: T0, toMs: T0 + 86_400_000 },
+    ...overrides,
   };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => expect.fail('expected a rejection'), (err: unknown) => err);
+  return promise.then(
+    () => expect.fail('expected a rejection'),
+    (err: unknown) => err,
+  );
 }
 
 /**
@@ -51,7 +58,9 @@ export function describeModelInformationContract(name: string, makeSubject: () =
     const current = (): ModelInformationSubject => subject ?? expect.fail('makeSubject did not complete');
     const provider = () => current().provider;
 
-    beforeEach(async () => { subject = await makeSubject(); });
+    beforeEach(async () => {
+      subject = await makeSubject();
+    });
     afterEach(async () => {
       await subject?.cleanup();
       subject = undefined;
@@ -90,7 +99,11 @@ export function describeModelInformationContract(name: string, makeSubject: () =
       const [listed] = await provider().listModels('p');
       const description = await provider().describeModel('p', 'a');
       expect(description).to.deep.include({
-        project: 'p', name: 'a', revision: listed!.revision, resolutionMs: 10_000, trainingRange: seeded.trainingRange,
+        project: 'p',
+        name: 'a',
+        revision: listed!.revision,
+        resolutionMs: 10_000,
+        trainingRange: seeded.trainingRange,
       });
       expect(description.inputTags).to.deep.equal([flow, pressure, temperature]);
       expect(description.targetTags).to.deep.equal([pressure]);
@@ -126,7 +139,9 @@ export function describeModelInformationContract(name: string, makeSubject: () =
       expect((await provider().describeModel('p', 'a')).resolutionMs).to.equal(60_000);
       expect((await provider().describeModel('p', 'a', { revision: after!.revision })).resolutionMs).to.equal(60_000);
       // Backends differ: some keep old revisions, others (the embedded registry) serve only the current one.
-      const old = await provider().describeModel('p', 'a', { revision: before!.revision }).catch((err: unknown) => err);
+      const old = await provider()
+        .describeModel('p', 'a', { revision: before!.revision })
+        .catch((err: unknown) => err);
       if (old instanceof NotFoundError) return;
       expect(old).to.deep.include({ revision: before!.revision, resolutionMs: 10_000 });
     });

@@ -28,22 +28,37 @@ const RES = 10_000;
 
 function row(i: number, overrides: Partial<PredictionRow> = {}): PredictionRow {
   return {
-    timeMs: T0 + i * RES, outputs: [10 + i, 20.5 + i], contributions: [0.25 * i, 1.5], totalAnomaly: 1 + i / 4,
-    threshold: 2, isAnomaly: 1 + i / 4 > 2, ...overrides,
+    timeMs: T0 + i * RES,
+    outputs: [10 + i, 20.5 + i],
+    contributions: [0.25 * i, 1.5],
+    totalAnomaly: 1 + i / 4,
+    threshold: 2,
+    isAnomaly: 1 + i / 4 > 2,
+    ...overrides,
   };
 }
 
 function predictionSet(rows: readonly PredictionRow[], overrides: Partial<PredictionSet> = {}): PredictionSet {
   return {
-    project: 'plant "north"', model: 'compressor 1 ünï', revision: 'r1',
-    window: { fromMs: T0, toMs: T0 + 180 * RES }, tagNames: ['flow', 'pressure\nout'], rows, ...overrides,
+    project: 'plant "north"',
+    model: 'compressor 1 ünï',
+    revision: 'r1',
+    window: { fromMs: T0, toMs: T0 + 180 * RES },
+    tagNames: ['flow', 'pressure\nout'],
+    rows,
+    ...overrides,
   };
 }
 
 /** What readBack should return for rows stored without non-finite values. */
 function expected(rows: readonly PredictionRow[]): StoredPrediction[] {
   return rows.map((r) => ({
-    timeMs: r.timeMs, outputs: r.outputs, contributions: r.contributions, totalAnomaly: r.totalAnomaly, threshold: r.threshold, isAnomaly: r.isAnomaly,
+    timeMs: r.timeMs,
+    outputs: r.outputs,
+    contributions: r.contributions,
+    totalAnomaly: r.totalAnomaly,
+    threshold: r.threshold,
+    isAnomaly: r.isAnomaly,
   }));
 }
 
@@ -57,7 +72,9 @@ export function describePredictionStorageContract(name: string, makeSubject: () 
     const current = (): PredictionStorageSubject => subject ?? expect.fail('makeSubject did not complete');
     const readBack = (set: PredictionSet) => current().readBack(set.project, set.model, set.revision);
 
-    beforeEach(async () => { subject = await makeSubject(); });
+    beforeEach(async () => {
+      subject = await makeSubject();
+    });
     afterEach(async () => {
       await subject?.cleanup();
       subject = undefined;
@@ -120,7 +137,12 @@ export function describePredictionStorageContract(name: string, makeSubject: () 
       const controller = new AbortController();
       controller.abort();
       const set = predictionSet([row(0)]);
-      const err = await current().storage.store(set, { signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+      const err = await current()
+        .storage.store(set, { signal: controller.signal })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(isAbortError(err), `expected an AbortError, got ${String(err)}`).to.equal(true);
       expect(await readBack(set)).to.deep.equal([]);
     });

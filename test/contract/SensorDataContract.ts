@@ -24,7 +24,12 @@ export interface SensorDataSubject {
 
 /** Names a provider must quote or escape, never reject (SensorTag). */
 export const awkwardTagNames: readonly string[] = [
-  `it's "quoted"`, 'with  spaces ', 'ünïcödé 温度 🌡', 'line\nbreak', `back\\slash'); DROP TABLE sensor; --`, '${interpolation}',
+  `it's "quoted"`,
+  'with  spaces ',
+  'ünïcödé 温度 🌡',
+  'line\nbreak',
+  `back\\slash'); DROP TABLE sensor; --`,
+  '${interpolation}',
 ];
 
 const T0 = Date.UTC(2026, 0, 1); // aligned to every resolution below
@@ -39,7 +44,9 @@ export function describeSensorDataContract(name: string, makeSubject: () => Prom
     let subject: SensorDataSubject | undefined;
     const current = (): SensorDataSubject => subject ?? expect.fail('makeSubject did not complete');
 
-    beforeEach(async () => { subject = await makeSubject(); });
+    beforeEach(async () => {
+      subject = await makeSubject();
+    });
     afterEach(async () => {
       await subject?.cleanup();
       subject = undefined;
@@ -51,7 +58,13 @@ export function describeSensorDataContract(name: string, makeSubject: () => Prom
 
     it('returns one column per requested tag, in the requested order, on bucketStarts timestamps', async () => {
       const [a, b] = [tag('a'), tag('b')];
-      await current().seed([a, b], [{ tag: 'a', timeMs: T0, value: 1 }, { tag: 'b', timeMs: T0, value: 2 }]);
+      await current().seed(
+        [a, b],
+        [
+          { tag: 'a', timeMs: T0, value: 1 },
+          { tag: 'b', timeMs: T0, value: 2 },
+        ],
+      );
       const frame = await current().provider.getData([b, a], range, RES);
       expect(frame.tags.map((t) => t.name)).to.deep.equal(['b', 'a']);
       expect(Array.from(frame.timestamps)).to.deep.equal(Array.from(bucketStarts(range, RES)));
@@ -61,25 +74,42 @@ export function describeSensorDataContract(name: string, makeSubject: () => Prom
     });
 
     it('averages the points of each left-labelled bucket; a point on a boundary opens the next bucket', async () => {
-      await current().seed([tag('a')], [
-        { tag: 'a', timeMs: T0, value: 1 }, { tag: 'a', timeMs: T0 + 4_000, value: 3 }, { tag: 'a', timeMs: T0 + RES - 1, value: 5 },
-        { tag: 'a', timeMs: T0 + RES, value: 10 }, { tag: 'a', timeMs: T0 + 3 * RES + 1, value: 7 },
-      ]);
+      await current().seed(
+        [tag('a')],
+        [
+          { tag: 'a', timeMs: T0, value: 1 },
+          { tag: 'a', timeMs: T0 + 4_000, value: 3 },
+          { tag: 'a', timeMs: T0 + RES - 1, value: 5 },
+          { tag: 'a', timeMs: T0 + RES, value: 10 },
+          { tag: 'a', timeMs: T0 + 3 * RES + 1, value: 7 },
+        ],
+      );
       const frame = await current().provider.getData([tag('a')], range, RES);
       expect(values(frame.columns[0])).to.deep.equal([3, 10, 'NaN', 7]);
     });
 
     it('ignores points before the range and at its end', async () => {
-      await current().seed([tag('a')], [
-        { tag: 'a', timeMs: T0 - 1, value: 100 }, { tag: 'a', timeMs: T0 + 1, value: 1 },
-        { tag: 'a', timeMs: range.toMs - 1, value: 2 }, { tag: 'a', timeMs: range.toMs, value: 200 },
-      ]);
+      await current().seed(
+        [tag('a')],
+        [
+          { tag: 'a', timeMs: T0 - 1, value: 100 },
+          { tag: 'a', timeMs: T0 + 1, value: 1 },
+          { tag: 'a', timeMs: range.toMs - 1, value: 2 },
+          { tag: 'a', timeMs: range.toMs, value: 200 },
+        ],
+      );
       const frame = await current().provider.getData([tag('a')], range, RES);
       expect(values(frame.columns[0])).to.deep.equal([1, 'NaN', 'NaN', 2]);
     });
 
     it('starts at the first bucket aligned to the resolution when the range is not aligned', async () => {
-      await current().seed([tag('a')], [{ tag: 'a', timeMs: T0 + 3_000, value: 9 }, { tag: 'a', timeMs: T0 + RES + 1, value: 4 }]);
+      await current().seed(
+        [tag('a')],
+        [
+          { tag: 'a', timeMs: T0 + 3_000, value: 9 },
+          { tag: 'a', timeMs: T0 + RES + 1, value: 4 },
+        ],
+      );
       const frame = await current().provider.getData([tag('a')], { fromMs: T0 + 2_000, toMs: T0 + 3 * RES }, RES);
       expect(Array.from(frame.timestamps)).to.deep.equal([T0 + RES, T0 + 2 * RES]);
       expect(values(frame.columns[0])).to.deep.equal([4, 'NaN']);
@@ -92,6 +122,27 @@ export function describeSensorDataContract(name: string, makeSubject: () => Prom
       expect(frame.quality.emptyBuckets).to.equal(3);
     });
 
+    it("with rows: 'present', holds every bucket with a value, with the full frame's values and counts", async () => {
+      const [a, b] = [tag('a'), tag('b')];
+      await current().seed(
+        [a, b],
+        [
+          { tag: 'a', timeMs: T0, value: 1 },
+          { tag: 'b', timeMs: T0 + 2 * RES + 1, value: 5 },
+        ],
+      );
+      const full = await current().provider.getData([a, b], range, RES);
+      const present = await current().provider.getData([a, b], range, RES, { rows: 'present' });
+      const times = Array.from(present.timestamps);
+      // A provider may return every bucket anyway; one that honours the option returns the two with data.
+      if (times.length !== full.timestamps.length) expect(times).to.deep.equal([T0, T0 + 2 * RES]);
+      const fullRow = (t: number) => Array.from(full.timestamps).indexOf(t);
+      for (let c = 0; c < 2; c++) {
+        expect(values(present.columns[c]), `column ${c}`).to.deep.equal(times.map((t) => values(full.columns[c])[fullRow(t)]));
+      }
+      expect(present.quality).to.deep.equal(full.quality);
+    });
+
     it('yields a NaN column, not an error, for an unknown tag and for a tag without points', async () => {
       await current().seed([tag('a'), tag('quiet')], [{ tag: 'a', timeMs: T0, value: 1 }]);
       const frame = await current().provider.getData([tag('a'), tag('never seen'), tag('quiet')], range, RES);
@@ -101,14 +152,23 @@ export function describeSensorDataContract(name: string, makeSubject: () => Prom
     });
 
     it('keeps a NaN value out of the bucket mean', async () => {
-      await current().seed([tag('a')], [{ tag: 'a', timeMs: T0, value: 4 }, { tag: 'a', timeMs: T0 + 1, value: NaN }]);
+      await current().seed(
+        [tag('a')],
+        [
+          { tag: 'a', timeMs: T0, value: 4 },
+          { tag: 'a', timeMs: T0 + 1, value: NaN },
+        ],
+      );
       const frame = await current().provider.getData([tag('a')], range, RES);
       expect(frame.columns[0]![0]).to.equal(4);
     });
 
     it('round-trips tag names with quotes, spaces, unicode and newlines', async () => {
       const tags = awkwardTagNames.map(tag);
-      await current().seed(tags, tags.map((t, i) => ({ tag: t.name, timeMs: T0 + RES, value: i + 1 })));
+      await current().seed(
+        tags,
+        tags.map((t, i) => ({ tag: t.name, timeMs: T0 + RES, value: i + 1 })),
+      );
       const frame = await current().provider.getData(tags, range, RES);
       expect(frame.tags.map((t) => t.name)).to.deep.equal([...awkwardTagNames]);
       expect(frame.columns.map((c) => c[1])).to.deep.equal(tags.map((_, i) => i + 1));
@@ -126,7 +186,12 @@ export function describeSensorDataContract(name: string, makeSubject: () => Prom
       await current().seed([tag('a')], [{ tag: 'a', timeMs: T0, value: 1 }]);
       const controller = new AbortController();
       controller.abort();
-      const err = await current().provider.getData([tag('a')], range, RES, { signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+      const err = await current()
+        .provider.getData([tag('a')], range, RES, { signal: controller.signal })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(isAbortError(err), `expected an AbortError, got ${String(err)}`).to.equal(true);
     });
   });

@@ -22,7 +22,9 @@ export function describeSensorInformationContract(name: string, makeSubject: () 
     let subject: SensorInformationSubject | undefined;
     const current = (): SensorInformationSubject => subject ?? expect.fail('makeSubject did not complete');
 
-    beforeEach(async () => { subject = await makeSubject(); });
+    beforeEach(async () => {
+      subject = await makeSubject();
+    });
     afterEach(async () => {
       await subject?.cleanup();
       subject = undefined;

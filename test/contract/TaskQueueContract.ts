@@ -19,6 +19,17 @@ export interface TaskQueueSubject {
   readonly deduplicatesById?: boolean;
   /** Queues with leases flag a message whose leases kept expiring as `exhausted`; false skips that case. Default true. */
   readonly reportsExhaustedLeases?: boolean;
+  /**
+   * Queues whose leases expire after `visibilityTimeoutMs` redeliver a message held too long. Default true.
+   * A queue without per-message leases (Event Hubs: a lease ends only when its partition is taken over)
+   * sets false and skips the expiry cases; the case of a settled lease, refused when used again, applies to all.
+   */
+  readonly leasesExpire?: boolean;
+  /**
+   * Resolves once every message sent so far can be received (a queue that delivers by push, like Event
+   * Hubs, has them in flight for a moment). Called after each send; none needed where a send is readable at once.
+   */
+  untilReceivable?(): Promise<void>;
   /** Releases what makeSubject acquired (databases, servers, temporary files). */
   cleanup(): Promise<void>;
 }
@@ -33,12 +44,21 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     let subject: TaskQueueSubject | undefined;
     const current = (): TaskQueueSubject => subject ?? expect.fail('makeSubject did not complete');
 
-    beforeEach(async () => { subject = await makeSubject(); });
+    beforeEach(async () => {
+      subject = await makeSubject();
+    });
     afterEach(async () => {
       await subject?.cleanup();
       subject = undefined;
     });
 
+    const send = async (messages: OutgoingMessage[]) => {
+      const result = await current().queue.send(messages);
+      await current().untilReceivable?.();
+      return result;
+    };
+    /** False for a queue without per-message leases: the expiry cases do not apply to it. */
+    const leasesExpire = () => current().leasesExpire !== false;
     const message = (id: string): OutgoingMessage => ({ id, body: JSON.stringify({ id, text: 'üñí "quoted"\nline' }) });
     const receiveNow = (max = 10) => current().queue.receive({ maxMessages: max, waitMs: 0 });
     async function receiveOne(): Promise<ReceivedMessage> {
@@ -49,14 +69,14 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
 
     it('delivers a sent message with attempt 1, its body intact and a lease token', async () => {
       const sent = message('m1');
-      expect(await current().queue.send([sent])).to.deep.equal({ sent: 1, duplicates: 0 });
+      expect(await send([sent])).to.deep.equal({ sent: 1, duplicates: 0 });
       const received = await receiveOne();
       expect(received).to.include({ id: 'm1', body: sent.body, attempt: 1 });
       expect(received.leaseToken).to.be.a('string').and.not.be.empty;
     });
 
     it('returns at most maxMessages messages, and the rest on the next receive', async () => {
-      await current().queue.send(['a', 'b', 'c', 'd', 'e'].map(message));
+      await send(['a', 'b', 'c', 'd', 'e'].map(message));
       const first = await receiveNow(3);
       const second = await receiveNow(3);
       expect(first).to.have.length(3);
@@ -65,13 +85,13 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     });
 
     it('sends nothing for an empty batch', async () => {
-      expect(await current().queue.send([])).to.deep.equal({ sent: 0, duplicates: 0 });
+      expect(await send([])).to.deep.equal({ sent: 0, duplicates: 0 });
       expect(await receiveNow()).to.deep.equal([]);
     });
 
     it('counts a message whose id is already queued as a duplicate and delivers it once', async () => {
-      await current().queue.send([message('m1')]);
-      const result = await current().queue.send([message('m1'), message('m2'), message('m2')]);
+      await send([message('m1')]);
+      const result = await send([message('m1'), message('m2'), message('m2')]);
       const ids = (await receiveNow()).map((m) => m.id).sort();
       if (current().deduplicatesById === false) {
         // At-least-once without deduplication: every copy is accepted and each id arrives.
@@ -84,14 +104,15 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     });
 
     it('does not deliver a leased message again within its visibility timeout', async () => {
-      await current().queue.send([message('m1')]);
+      await send([message('m1')]);
       await receiveOne();
       await current().advanceClock(current().settings.visibilityTimeoutMs - 1);
       expect(await receiveNow()).to.deep.equal([]);
     });
 
     it('redelivers a message whose lease expired, with attempt + 1 and a new lease token', async () => {
-      await current().queue.send([message('m1')]);
+      if (!leasesExpire()) return;
+      await send([message('m1')]);
       const first = await receiveOne();
       await current().advanceClock(current().settings.visibilityTimeoutMs);
       const second = await receiveOne();
@@ -100,7 +121,8 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     });
 
     it('refuses an ack with a lease that expired and was handed on, and accepts the current one', async () => {
-      await current().queue.send([message('m1')]);
+      if (!leasesExpire()) return;
+      await send([message('m1')]);
       const stale = await receiveOne();
       await current().advanceClock(current().settings.visibilityTimeoutMs);
       const fresh = await receiveOne();
@@ -109,7 +131,8 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     });
 
     it('answers acks made side by side each for its own delivery: current, stale and repeated', async () => {
-      await current().queue.send(['a', 'b', 'c'].map(message));
+      if (!leasesExpire()) return;
+      await send(['a', 'b', 'c'].map(message));
       const stale = await receiveOne();
       await current().advanceClock(current().settings.visibilityTimeoutMs);
       const fresh = await receiveNow(3);
@@ -118,21 +141,38 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
       const { queue } = current();
       const results = await Promise.all([queue.ack(stale), queue.ack(again), queue.ack(other1!), queue.ack(other1!), queue.ack(other2!)]);
       expect(results).to.deep.equal([
-        { settled: false, reason: 'lease_lost' }, { settled: true }, { settled: true }, { settled: false, reason: 'lease_lost' }, { settled: true },
+        { settled: false, reason: 'lease_lost' },
+        { settled: true },
+        { settled: true },
+        { settled: false, reason: 'lease_lost' },
+        { settled: true },
       ]);
       await current().advanceClock(current().settings.visibilityTimeoutMs + current().settings.maxRetryBackoffMs);
       expect(await receiveNow()).to.deep.equal([]);
     });
 
+    it('refuses every settle of a lease already settled, and delivers the message no more', async () => {
+      await send([message('m1')]);
+      const received = await receiveOne();
+      const { queue } = current();
+      expect(await queue.ack(received)).to.deep.equal({ settled: true });
+      expect(await queue.ack(received)).to.deep.equal({ settled: false, reason: 'lease_lost' });
+      expect(await queue.nack(received, { reason: 'late' })).to.include({ settled: false, reason: 'lease_lost' });
+      expect(await queue.deadLetter(received, 'late')).to.deep.equal({ settled: false, reason: 'lease_lost' });
+      expect(await queue.release(received)).to.deep.equal({ settled: false, reason: 'lease_lost' });
+      await current().advanceClock(current().settings.visibilityTimeoutMs + current().settings.maxRetryBackoffMs);
+      expect(await receiveNow()).to.deep.equal([]);
+    });
+
     it('never delivers an acked message again', async () => {
-      await current().queue.send([message('m1')]);
+      await send([message('m1')]);
       await current().queue.ack(await receiveOne());
       await current().advanceClock(current().settings.visibilityTimeoutMs + current().settings.maxRetryBackoffMs);
       expect(await receiveNow()).to.deep.equal([]);
     });
 
     it('delivers a nacked message again after its backoff, not at once', async () => {
-      await current().queue.send([message('m1')]);
+      await send([message('m1')]);
       const result = await current().queue.nack(await receiveOne(), { reason: 'sensor backend timed out' });
       expect(result).to.include({ settled: true });
       expect(result.deadLettered ?? false).to.equal(false);
@@ -142,7 +182,7 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     });
 
     it('honours retryAfterMs on nack', async () => {
-      await current().queue.send([message('m1')]);
+      await send([message('m1')]);
       await current().queue.nack(await receiveOne(), { reason: 'rate limited', retryAfterMs: 10_000 });
       await current().advanceClock(9_999);
       expect(await receiveNow()).to.deep.equal([]);
@@ -152,7 +192,7 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
 
     it('dead-letters a message nacked on its last attempt and never delivers it again', async () => {
       const { maxAttempts, maxRetryBackoffMs, visibilityTimeoutMs } = current().settings;
-      await current().queue.send([message('m1')]);
+      await send([message('m1')]);
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         const received = await receiveOne();
         expect(received.attempt).to.equal(attempt);
@@ -166,7 +206,7 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     });
 
     it('parks a dead-lettered message for good', async () => {
-      await current().queue.send([message('m1'), message('m2')]);
+      await send([message('m1'), message('m2')]);
       const [first] = await receiveNow(1);
       expect(await current().queue.deadLetter(first!, 'malformed body')).to.deep.equal({ settled: true });
       await current().advanceClock(current().settings.visibilityTimeoutMs + current().settings.maxRetryBackoffMs);
@@ -174,7 +214,8 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     });
 
     it('refuses nack and deadLetter with a lost lease', async () => {
-      await current().queue.send([message('m1')]);
+      if (!leasesExpire()) return;
+      await send([message('m1')]);
       const stale = await receiveOne();
       await current().advanceClock(current().settings.visibilityTimeoutMs);
       const fresh = await receiveOne();
@@ -184,7 +225,7 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     });
 
     it('redelivers a released message at once, with the same attempt number', async () => {
-      await current().queue.send([message('m1')]);
+      await send([message('m1')]);
       const first = await receiveOne();
       expect(await current().queue.release(first)).to.deep.equal({ settled: true });
       const again = await receiveOne();
@@ -194,7 +235,7 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
 
     it('never dead-letters a message released on its last attempt', async () => {
       const { maxAttempts, maxRetryBackoffMs } = current().settings;
-      await current().queue.send([message('m1')]);
+      await send([message('m1')]);
       for (let attempt = 1; attempt < maxAttempts; attempt++) {
         await current().queue.nack(await receiveOne(), { reason: `failure ${attempt}` });
         await current().advanceClock(maxRetryBackoffMs);
@@ -210,7 +251,8 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     });
 
     it('refuses a release with a lost lease and leaves the current delivery alone', async () => {
-      await current().queue.send([message('m1')]);
+      if (!leasesExpire()) return;
+      await send([message('m1')]);
       const stale = await receiveOne();
       await current().advanceClock(current().settings.visibilityTimeoutMs);
       const fresh = await receiveOne();
@@ -222,7 +264,7 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     it('flags a message whose leases expired until its attempts ran out, and parks it once dead-lettered', async () => {
       if (current().reportsExhaustedLeases === false) return;
       const { maxAttempts, visibilityTimeoutMs, maxRetryBackoffMs } = current().settings;
-      await current().queue.send([message('m1')]);
+      await send([message('m1')]);
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         const received = await receiveOne();
         expect(received.exhausted ?? false, `delivery ${attempt} flagged`).to.equal(false);
@@ -236,7 +278,7 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
     });
 
     it('never hands one message to two concurrent receivers', async () => {
-      await current().queue.send(Array.from({ length: 20 }, (_, i) => message(`m${i}`)));
+      await send(Array.from({ length: 20 }, (_, i) => message(`m${i}`)));
       const batches = await Promise.all([receiveNow(8), receiveNow(8), receiveNow(8), receiveNow(8)]);
       const ids = batches.flat().map((m) => m.id);
       expect(new Set(ids).size).to.equal(ids.length);
@@ -253,7 +295,7 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
       const started = performance.now();
       const waiting = current().queue.receive({ maxMessages: 5, waitMs: 5_000 });
       await new Promise((resolve) => setTimeout(resolve, 30));
-      await current().queue.send([message('late')]);
+      await send([message('late')]);
       expect((await waiting).map((m) => m.id)).to.deep.equal(['late']);
       expect(performance.now() - started).to.be.below(2_000);
     });
@@ -262,7 +304,10 @@ export function describeTaskQueueContract(name: string, makeSubject: () => Promi
       const controller = new AbortController();
       const waiting = current().queue.receive({ maxMessages: 1, waitMs: 5_000, signal: controller.signal });
       setTimeout(() => controller.abort(), 20);
-      const err = await waiting.then(() => undefined, (e: unknown) => e);
+      const err = await waiting.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isAbortError(err), `expected an AbortError, got ${String(err)}`).to.equal(true);
     });
   });

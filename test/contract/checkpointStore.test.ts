@@ -1,3 +1,4 @@
+import { withBuiltInTables } from '../fixtures/builtInMigrations.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +14,9 @@ import { describeCheckpointStoreContract } from './checkpointStoreContract.js';
 describeCheckpointStoreContract('database checkpoint store on SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'latigo-checkpoints-'));
   const url = `sqlite:${join(dir, 'store.sqlite')}`;
-  const first = await openDatabase({ url, busyTimeoutMs: 5_000 });
+  const first = await openDatabase({ url, busyTimeoutMs: 5_000 }, withBuiltInTables);
   await runMigrations(first);
-  const second = await openDatabase({ url, busyTimeoutMs: 5_000 });
+  const second = await openDatabase({ url, busyTimeoutMs: 5_000 }, withBuiltInTables);
   return {
     stores: [new DatabaseCheckpointStore(first), new DatabaseCheckpointStore(second)],
     cleanup: async () => {
@@ -33,7 +34,9 @@ describe('database checkpoint store on PostgreSQL', () => {
     const second = await server.open();
     return {
       stores: [new DatabaseCheckpointStore(first), new DatabaseCheckpointStore(second)],
-      cleanup: async () => { await Promise.all([first.close(), second.close()]); },
+      cleanup: async () => {
+        await Promise.all([first.close(), second.close()]);
+      },
     };
   });
 });

@@ -13,7 +13,14 @@ const HUB = 'tasks';
 const CG = '$Default';
 
 function ownership(partitionId: string, ownerId: string, etag?: string): PartitionOwnership {
-  return { fullyQualifiedNamespace: NS, eventHubName: HUB, consumerGroup: CG, partitionId, ownerId, ...(etag === undefined ? {} : { etag }) };
+  return {
+    fullyQualifiedNamespace: NS,
+    eventHubName: HUB,
+    consumerGroup: CG,
+    partitionId,
+    ownerId,
+    ...(etag === undefined ? {} : { etag }),
+  };
 }
 
 function checkpoint(partitionId: string, sequenceNumber: number, offset: string, group = CG, hub = HUB): Checkpoint {
@@ -33,7 +40,9 @@ export function describeCheckpointStoreContract(name: string, makeSubject: () =>
     const store = () => stores()[0];
     const listed = async (partitionId: string) => (await store().listOwnership(NS, HUB, CG)).find((o) => o.partitionId === partitionId);
 
-    beforeEach(async () => { subject = await makeSubject(); });
+    beforeEach(async () => {
+      subject = await makeSubject();
+    });
     afterEach(async () => {
       await subject?.cleanup();
       subject = undefined;
@@ -51,7 +60,9 @@ export function describeCheckpointStoreContract(name: string, makeSubject: () =>
     it('of concurrent claims with the same listed etag exactly one wins, from either store', async () => {
       await store().claimOwnership([ownership('1', 'executor-a')]);
       const etag = (await listed('1'))!.etag!;
-      const contenders = ['b', 'c', 'd', 'e', 'f', 'g'].map((id, i) => stores()[i % 2]!.claimOwnership([ownership('1', `executor-${id}`, etag)]));
+      const contenders = ['b', 'c', 'd', 'e', 'f', 'g'].map((id, i) =>
+        stores()[i % 2]!.claimOwnership([ownership('1', `executor-${id}`, etag)]),
+      );
       const results = await Promise.all(contenders);
       const winners = results.flat();
       expect(winners).to.have.length(1);
@@ -59,7 +70,9 @@ export function describeCheckpointStoreContract(name: string, makeSubject: () =>
     });
 
     it('of concurrent first claims without etag exactly one wins', async () => {
-      const results = await Promise.all(['a', 'b', 'c', 'd'].map((id, i) => stores()[i % 2]!.claimOwnership([ownership('2', `executor-${id}`)])));
+      const results = await Promise.all(
+        ['a', 'b', 'c', 'd'].map((id, i) => stores()[i % 2]!.claimOwnership([ownership('2', `executor-${id}`)])),
+      );
       expect(results.flat()).to.have.length(1);
     });
 
@@ -86,7 +99,12 @@ export function describeCheckpointStoreContract(name: string, makeSubject: () =>
       }
       expect(etags.size).to.equal(6);
       const row = await listed('3');
-      expect(row).to.include({ ownerId: 'executor-a', etag: previous.etag, lastModifiedTimeInMs: previous.lastModifiedTimeInMs, partitionId: '3' });
+      expect(row).to.include({
+        ownerId: 'executor-a',
+        etag: previous.etag,
+        lastModifiedTimeInMs: previous.lastModifiedTimeInMs,
+        partitionId: '3',
+      });
     });
 
     it('treats an abandon (empty owner) as a normal claim, listed back with the empty owner', async () => {
@@ -101,8 +119,11 @@ export function describeCheckpointStoreContract(name: string, makeSubject: () =>
       expect(held).to.not.equal(undefined);
       const won = await store().claimOwnership([ownership('0', 'executor-a'), ownership('1', 'executor-a'), ownership('2', 'executor-a')]);
       expect(won.map((o) => o.partitionId).sort()).to.deep.equal(['0', '2']);
-      expect((await store().listOwnership(NS, HUB, CG)).map((o) => [o.partitionId, o.ownerId])).to.deep.equal(
-        [['0', 'executor-a'], ['1', 'executor-b'], ['2', 'executor-a']]);
+      expect((await store().listOwnership(NS, HUB, CG)).map((o) => [o.partitionId, o.ownerId])).to.deep.equal([
+        ['0', 'executor-a'],
+        ['1', 'executor-b'],
+        ['2', 'executor-a'],
+      ]);
     });
 
     it('upserts checkpoints without touching ownership etags', async () => {
@@ -119,7 +140,10 @@ export function describeCheckpointStoreContract(name: string, makeSubject: () =>
       await store().updateCheckpoint(checkpoint('0', 2 ** 40, '0:1739:gxyz'));
       await store().updateCheckpoint(checkpoint('1', 0, '9'));
       const listedCheckpoints = await store().listCheckpoints(NS, HUB, CG);
-      expect(listedCheckpoints.map((c) => [c.partitionId, c.sequenceNumber, c.offset])).to.deep.equal([['0', 2 ** 40, '0:1739:gxyz'], ['1', 0, '9']]);
+      expect(listedCheckpoints.map((c) => [c.partitionId, c.sequenceNumber, c.offset])).to.deep.equal([
+        ['0', 2 ** 40, '0:1739:gxyz'],
+        ['1', 0, '9'],
+      ]);
       expect(typeof listedCheckpoints[1]!.offset).to.equal('string');
     });
 
@@ -128,7 +152,11 @@ export function describeCheckpointStoreContract(name: string, makeSubject: () =>
       const noOffset = { ...checkpoint('0', 1, '5'), offset: undefined } as unknown as Checkpoint;
       for (const bad of [noSequence, noOffset]) {
         let error: unknown;
-        try { await store().updateCheckpoint(bad); } catch (err) { error = err; }
+        try {
+          await store().updateCheckpoint(bad);
+        } catch (err) {
+          error = err;
+        }
         expect(error, 'rejected').to.be.instanceOf(Error);
       }
       expect(await store().listCheckpoints(NS, HUB, CG)).to.deep.equal([]);

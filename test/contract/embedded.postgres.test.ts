@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PcaModelExecutionProvider } from '../../providers/embedded/anomaly/PcaModelExecutionProvider.js';
-import { parseEmbeddedPredictorConfig, parseEmbeddedQueueConfig } from '../../providers/embedded/config.js';
-import { DatabaseTaskQueue, type DatabaseTaskQueueOptions } from '../../providers/embedded/DatabaseTaskQueue.js';
+import { PcaModelExecutionProvider } from '../../providers/pca/PcaModelExecutionProvider.js';
+import { parseEmbeddedQueueConfig } from '../../providers/database-queue/config.js';
+import { parseEmbeddedPredictorConfig } from '../../providers/pca/config.js';
+import { DatabaseTaskQueue, type DatabaseTaskQueueOptions } from '../../providers/database-queue/DatabaseTaskQueue.js';
 import type { ReceivedMessage } from '../../src/contracts/TaskQueue.js';
-import type { Database } from '../../src/persistence/dataSource.js';
+import type { OpenDatabase as Database } from '../../src/persistence/dataSource.js';
 import { SqlClient } from '../../src/persistence/sql/SqlClient.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { RecordingLogger } from '../fakes/RecordingLogger.js';
@@ -72,14 +73,23 @@ describe('embedded providers on PostgreSQL', () => {
 
     /** A queue on the receiver's connections, polling every `pollInterval`. */
     const receiverQueue = (pollInterval: string, options: Partial<DatabaseTaskQueueOptions> = {}) =>
-      new DatabaseTaskQueue(receiverDb, parseEmbeddedQueueConfig({ poll_interval: pollInterval }, 'task_queue'), log,
-        { owner: 'receiver', clock: Date.now, ...options });
+      new DatabaseTaskQueue(receiverDb, parseEmbeddedQueueConfig({ poll_interval: pollInterval }, 'task_queue'), log, {
+        owner: 'receiver',
+        clock: Date.now,
+        ...options,
+      });
     /** Another process's queue: its own pool, so its NOTIFY reaches the receiver only through the server. */
     const sendOne = (id: string) =>
-      new DatabaseTaskQueue(senderDb, parseEmbeddedQueueConfig({}, 'task_queue'), silentLogger, { owner: 'sender', clock: Date.now })
-        .send([{ id, body: id }]);
-    const listeners = async () => (await new SqlClient(senderDb).query<{ pid: number }>(
-      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN latigo_tasks'", [])).map((r) => r.pid);
+      new DatabaseTaskQueue(senderDb, parseEmbeddedQueueConfig({}, 'task_queue'), silentLogger, { owner: 'sender', clock: Date.now }).send([
+        { id, body: id },
+      ]);
+    const listeners = async () =>
+      (
+        await new SqlClient(senderDb).query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN latigo_tasks'",
+          [],
+        )
+      ).map((r) => r.pid);
     async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
       for (const started = performance.now(); !(await condition()); await sleep(10)) {
         if (performance.now() - started > 5_000) expect.fail(`timed out waiting until ${what}`);
@@ -107,9 +117,14 @@ describe('embedded providers on PostgreSQL', () => {
       const queue = receiverQueue('100ms', { listener: { reconnectMinMs: 60_000 } });
       expect(await queue.receive({ maxMessages: 1, waitMs: 50 })).to.deep.equal([]);
       await until('the receiver listens', async () => (await listeners()).length === 1);
-      await new SqlClient(senderDb).query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = ?',
-        ['LISTEN latigo_tasks']);
-      await until('the listener notices', () => log.withMessage('task queue wake-up connection lost; receivers poll until it is back').length === 1);
+      await new SqlClient(senderDb).query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = ?',
+        ['LISTEN latigo_tasks'],
+      );
+      await until(
+        'the listener notices',
+        () => log.withMessage('task queue wake-up connection lost; receivers poll until it is back').length === 1,
+      );
       const started = performance.now();
       const received = queue.receive({ maxMessages: 1, waitMs: 10_000 });
       await sleep(20);
@@ -130,7 +145,9 @@ describe('embedded providers on PostgreSQL', () => {
       await sendOne('m1');
       expect((await received).map((m) => m.id)).to.deep.equal(['m1']);
       expect(performance.now() - sentAt).to.be.below(100);
-      expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.message)).to.deep.equal(['task queue wake-up connection lost; receivers poll until it is back']);
+      expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.message)).to.deep.equal([
+        'task queue wake-up connection lost; receivers poll until it is back',
+      ]);
       expect(log.withMessage('task queue wake-ups restored: listening for new tasks again')).to.have.length(1);
     });
 

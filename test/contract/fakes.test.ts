@@ -16,7 +16,9 @@ describeTaskQueueContract('fake InMemoryTaskQueue', async () => {
     queue: new InMemoryTaskQueue({ ...settings, clock: () => now }),
     // The fake doubles its backoff per attempt without a cap.
     settings: { ...settings, maxRetryBackoffMs: settings.retryBackoffMs * 2 ** settings.maxAttempts },
-    advanceClock: (ms: number) => { now += ms; },
+    advanceClock: (ms: number) => {
+      now += ms;
+    },
     cleanup: async () => {},
   };
 });
@@ -26,9 +28,15 @@ describePredictionStorageContract('fake InMemoryPredictionStorage', async () => 
   return {
     storage,
     cleanup: async () => {},
-    readBack: async (project, model, revision) => storage.rowsOf(project, model, revision).map((r) => ({
-      timeMs: r.timeMs, outputs: r.outputs, contributions: r.contributions, totalAnomaly: r.totalAnomaly, threshold: r.threshold, isAnomaly: r.isAnomaly,
-    })),
+    readBack: async (project, model, revision) =>
+      storage.rowsOf(project, model, revision).map((r) => ({
+        timeMs: r.timeMs,
+        outputs: r.outputs,
+        contributions: r.contributions,
+        totalAnomaly: r.totalAnomaly,
+        threshold: r.threshold,
+        isAnomaly: r.isAnomaly,
+      })),
   };
 });
 

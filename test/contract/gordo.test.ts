@@ -40,13 +40,25 @@ for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
   describeModelExecutionContract(`gordo ${flavour} (protocol)`, async () => {
     const server = await GordoServer.start({ flavour });
     const client = new GordoClient({ baseUrl: server.url, timeoutMs: 5_000, maxSockets: 4 });
-    server.deploy('plant', [{
-      name: 'compressor-1', tags: TAGS.map((t) => t.name), resolution: '10S',
-      trainStart: gordoDate(TRAINING.fromMs), trainEnd: gordoDate(TRAINING.toMs), aggregateThreshold: 1.5, smoothingWindow: 3,
-    }]);
+    server.deploy('plant', [
+      {
+        name: 'compressor-1',
+        tags: TAGS.map((t) => t.name),
+        resolution: '10S',
+        trainStart: gordoDate(TRAINING.fromMs),
+        trainEnd: gordoDate(TRAINING.toMs),
+        aggregateThreshold: 1.5,
+        smoothingWindow: 3,
+      },
+    ]);
     const info = new GordoModelInformationProvider(client, { projects: ['plant'] }, silentLogger);
     return {
-      provider: new GordoModelExecutionProvider(client, new GeneratedSensorData(), { batchRows: 12, parallelism: 2, metadataCacheSize: 100 }, silentLogger),
+      provider: new GordoModelExecutionProvider(
+        client,
+        new GeneratedSensorData(),
+        { batchRows: 12, parallelism: 2, metadataCacheSize: 100 },
+        silentLogger,
+      ),
       model: await info.describeModel('plant', 'compressor-1'),
       normalFrame: (range) => plantFrame(TAGS, range, 10_000),
       cleanup: () => server.close(),

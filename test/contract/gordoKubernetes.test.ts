@@ -25,7 +25,12 @@ describeModelInformationContract('kubernetes Gordo CRDs (protocol)', async () =>
         deployed.set(project, fingerprint);
         // A rebuild, as gordo-controller runs it: a new project revision, one Model resource per model.
         const rev = String(++revision);
-        server.putGordo('gordo', project, rev, list.map((m) => m.name));
+        server.putGordo(
+          'gordo',
+          project,
+          rev,
+          list.map((m) => m.name),
+        );
         for (const m of list) server.putModel('gordo', project, rev, m.name, kubernetesModelConfig(m), 'Succeeded');
       }
     },

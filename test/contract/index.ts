@@ -7,5 +7,7 @@ export * from './SensorDataContract.js';
 export * from './SensorInformationContract.js';
 export * from './ModelInformationContract.js';
 export * from './PredictionStorageContract.js';
+export * from './PredictionReaderContract.js';
 export * from './ModelExecutionContract.js';
 export * from './checkpointStoreContract.js';
+export * from './providerHarness.js';

@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { InfluxV2Server } from '../servers/influxV2Server.js';
-import { fromStoredName, predictionsFromPoints, predictionStorage, sensorLines, sensorProviders, type InfluxTarget } from '../integration/helpers/influx.js';
+import {
+  fromStoredName,
+  predictionsFromPoints,
+  predictionStorage,
+  sensorLines,
+  sensorProviders,
+  type InfluxTarget,
+} from '../integration/helpers/influx.js';
 import { describePredictionStorageContract } from './PredictionStorageContract.js';
 import { describeSensorDataContract } from './SensorDataContract.js';
 import { describeSensorInformationContract } from './SensorInformationContract.js';
@@ -12,30 +19,44 @@ import { describeSensorInformationContract } from './SensorInformationContract.j
 describe('influx providers (v2 API, protocol) on a loopback InfluxDB 2.x server', () => {
   let server: InfluxV2Server;
   let buckets = 0;
-  before(async () => { server = await InfluxV2Server.start('v2-token'); });
-  after(async () => { await server?.close(); });
+  before(async () => {
+    server = await InfluxV2Server.start('v2-token');
+  });
+  after(async () => {
+    await server?.close();
+  });
 
-  function freshTarget(): InfluxTarget & { bucket: string; cleanup(): Promise<void> } {
+  function freshTarget(): InfluxTarget & { bucket: string; cleanup: () => Promise<void> } {
     const bucket = `bucket-${++buckets}`;
     server.createBucket(bucket);
     return {
-      bucket, raw: { url: server.url, api: 'v2', org: 'acme', bucket, token: 'v2-token' },
+      bucket,
+      raw: { url: server.url, api: 'v2', org: 'acme', bucket, token: 'v2-token' },
       // Seeds through the same HTTP API with plain fetch, as a collector would.
       writeRaw: async (lines) => {
         const response = await fetch(`${server.url}/api/v2/write?org=acme&bucket=${encodeURIComponent(bucket)}&precision=ms`, {
-          method: 'POST', headers: { authorization: 'Token v2-token' }, body: lines.join('\n'),
+          method: 'POST',
+          headers: { authorization: 'Token v2-token' },
+          body: lines.join('\n'),
         });
         expect(response.status, await response.text()).to.equal(204);
       },
-      cleanup: async () => server.deleteBucket(bucket),
+      cleanup: () => server.deleteBucket(bucket),
     };
   }
 
-  for (const layout of [{ name: 'sensor names in a tag', extra: {} }, { name: 'a measurement per sensor', extra: { measurement_per_sensor: true } }]) {
+  for (const layout of [
+    { name: 'sensor names in a tag', extra: {} },
+    { name: 'a measurement per sensor', extra: { measurement_per_sensor: true } },
+  ]) {
     describeSensorDataContract(`InfluxSensorDataProvider, v2, ${layout.name}`, async () => {
       const target = freshTarget();
       const { data, config } = sensorProviders(target, layout.extra);
-      return { provider: data, cleanup: target.cleanup, seed: (tags, points) => target.writeRaw(sensorLines(config.sensors, tags, points)) };
+      return {
+        provider: data,
+        cleanup: target.cleanup,
+        seed: (tags, points) => target.writeRaw(sensorLines(config.sensors, tags, points)),
+      };
     });
 
     describeSensorInformationContract(`InfluxSensorInformation, v2, ${layout.name}`, async () => {
@@ -49,11 +70,20 @@ describe('influx providers (v2 API, protocol) on a loopback InfluxDB 2.x server'
     const target = freshTarget();
     const { storage } = predictionStorage(target);
     return {
-      storage, cleanup: target.cleanup,
+      storage,
+      cleanup: target.cleanup,
       async readBack(project, model, revision) {
-        return predictionsFromPoints(server.points(target.bucket)
-          .filter((p) => p.measurement === 'prediction' && [p.tags.project, p.tags.model, p.tags.revision].map((v) => fromStoredName(v ?? '')).join('\n') === [project, model, revision].join('\n'))
-          .map((p) => ({ timeMs: p.timeMs, value: p.value, output: p.tags.output ?? '', sensor: fromStoredName(p.tags.tag ?? '') })));
+        return predictionsFromPoints(
+          server
+            .points(target.bucket)
+            .filter(
+              (p) =>
+                p.measurement === 'prediction' &&
+                [p.tags.project, p.tags.model, p.tags.revision].map((v) => fromStoredName(v ?? '')).join('\n') ===
+                  [project, model, revision].join('\n'),
+            )
+            .map((p) => ({ timeMs: p.timeMs, value: p.value, output: p.tags.output ?? '', sensor: fromStoredName(p.tags.tag ?? '') })),
+        );
       },
     };
   });
@@ -64,7 +94,11 @@ describe('influx providers (v2 API, protocol) on a loopback InfluxDB 2.x server'
     const T0 = Date.UTC(2026, 0, 1);
     await target.writeRaw(sensorLines(config.sensors, [{ name: 'victim', asset: 'a' }], [{ tag: 'victim', timeMs: T0, value: 9 }]));
     const probes = ['victim" or r._field == "value', 'victim\\" or true or "', '${victim}', 'victim") |> drop(columns: ["tag"]) //'];
-    const frame = await data.getData(probes.map((name) => ({ name, asset: 'a' })), { fromMs: T0, toMs: T0 + 10_000 }, 10_000);
+    const frame = await data.getData(
+      probes.map((name) => ({ name, asset: 'a' })),
+      { fromMs: T0, toMs: T0 + 10_000 },
+      10_000,
+    );
     expect(frame.columns.map((c) => c[0])).to.deep.equal(probes.map(() => NaN));
     for (const probe of probes) expect(await information.sensorExists(probe), probe).to.equal(false);
     expect((await data.getData([{ name: 'victim', asset: 'a' }], { fromMs: T0, toMs: T0 + 10_000 }, 10_000)).columns[0]![0]).to.equal(9);
@@ -76,7 +110,12 @@ describe('influx providers (v2 API, protocol) on a loopback InfluxDB 2.x server'
     const range = { fromMs: Date.UTC(2026, 0, 1), toMs: Date.UTC(2026, 0, 1, 0, 1) };
     const specifier = data.rangeSpecifier([{ name: 'x" or r._field == "value', asset: 'a' }], range, 10_000);
     expect(specifier).to.contain('r["tag"] == "x\\" or r._field == \\"value"').and.contain('aggregateWindow(every: 10000ms, fn: mean');
-    const err = await data.getData([{ name: 'a', asset: 'x' }], range, 10_000).then(() => undefined, (e: Error) => e);
-    expect(err?.message).to.match(/HTTP 401: unauthorized access/).and.not.contain('wrong-token');
+    const err = await data.getData([{ name: 'a', asset: 'x' }], range, 10_000).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message)
+      .to.match(/HTTP 401: unauthorized access/)
+      .and.not.contain('wrong-token');
   });
 });

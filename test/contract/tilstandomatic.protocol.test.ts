@@ -28,9 +28,14 @@ describeSensorInformationContract('tilstandomatic (loopback protocol)', async ()
     provider: sensors,
     async seed(tags) {
       const entries = tags.map((t) => ({ name: t.name, asset: t.asset, ...(t.unit ? { unit: t.unit } : {}) }));
-      server.setResources([gordoResource('sensors', [{
-        name: 'all-sensors', dataset: { tag_list: entries, train_start_date: '2026-01-01T00:00:00+00:00', train_end_date: '2026-02-01T00:00:00+00:00' },
-      }])]);
+      server.setResources([
+        gordoResource('sensors', [
+          {
+            name: 'all-sensors',
+            dataset: { tag_list: entries, train_start_date: '2026-01-01T00:00:00+00:00', train_end_date: '2026-02-01T00:00:00+00:00' },
+          },
+        ]),
+      ]);
     },
     cleanup: () => server.close(),
   };

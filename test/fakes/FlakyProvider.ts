@@ -28,7 +28,7 @@ export function flaky<T extends object>(target: T, method: keyof T & string, err
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop, obj);
       if (typeof value !== 'function') return value;
-      if (prop !== method) return value.bind(obj);
+      if (prop !== method) return (value as (...a: unknown[]) => unknown).bind(obj);
       return async (...args: unknown[]) => {
         calls++;
         if (pending.length > 0) throw pending.shift();
@@ -46,7 +46,7 @@ export function failAlways<T extends object>(target: T, method: keyof T & string
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop, obj);
       if (typeof value !== 'function') return value;
-      if (prop !== method) return value.bind(obj);
+      if (prop !== method) return (value as (...a: unknown[]) => unknown).bind(obj);
       return async () => {
         calls++;
         throw makeError();
@@ -69,7 +69,7 @@ export function spyOn<T extends object>(target: T, method: keyof T & string): Sp
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop, obj);
       if (typeof value !== 'function') return value;
-      if (prop !== method) return value.bind(obj);
+      if (prop !== method) return (value as (...a: unknown[]) => unknown).bind(obj);
       return (...args: unknown[]) => {
         calls.push(args);
         return (value as (...a: unknown[]) => unknown).apply(obj, args);

@@ -1,5 +1,5 @@
 import type { PredictionTask } from '../../src/domain/Task.js';
-import type { ExecutorLedger, LedgerOutcome, LedgerRun } from '../../src/executor/ExecutorLedger.js';
+import type { ExecutorLedger, LedgerBegin, LedgerOutcome, LedgerRun } from '../../src/executor/ExecutorLedger.js';
 
 type State = 'queued' | 'running' | LedgerOutcome['state'];
 const finished: readonly State[] = ['succeeded', 'insufficient_data', 'dead'];
@@ -8,12 +8,20 @@ export interface LedgerEntry {
   state: State;
   attempts: number;
   outcome?: LedgerOutcome;
+  /** The live claim of the delivery running the window (WindowLedger's fence). */
+  runner?: string;
+  leaseExpiresAt?: number;
 }
 
-/** The executor's view of the window ledger, in memory, with WindowLedger's semantics for begin and finish. */
+/**
+ * The executor's view of the window ledger, in memory, with WindowLedger's semantics for begin and finish,
+ * including the fence: a window running under a claim that has not expired on `clock` is refused.
+ */
 export class InMemoryExecutorLedger implements ExecutorLedger {
   readonly runs: { taskId: string; outcome: LedgerOutcome; run: LedgerRun }[] = [];
   private readonly windows = new Map<string, LedgerEntry>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
 
   /** Puts a window in `state`, e.g. to model a redelivery of a window that already succeeded. */
   seed(taskId: string, state: State): void {
@@ -24,11 +32,26 @@ export class InMemoryExecutorLedger implements ExecutorLedger {
     return this.windows.get(taskId);
   }
 
-  async begin(task: PredictionTask, _executor: string): Promise<{ proceed: true } | { proceed: false; state: string }> {
+  async begin(task: PredictionTask, executor: string, options: { leaseMs?: number } = {}): Promise<LedgerBegin> {
+    const now = this.clock();
     const entry = this.windows.get(task.id) ?? { state: 'queued', attempts: 0 };
     if (finished.includes(entry.state)) return { proceed: false, state: entry.state };
-    this.windows.set(task.id, { ...entry, state: 'running', attempts: entry.attempts + 1 });
+    if (entry.state === 'running' && entry.leaseExpiresAt !== undefined && entry.leaseExpiresAt > now) {
+      return { proceed: false, state: 'running', leaseExpiresAt: entry.leaseExpiresAt };
+    }
+    this.windows.set(task.id, {
+      ...entry,
+      state: 'running',
+      attempts: entry.attempts + 1,
+      runner: executor,
+      leaseExpiresAt: now + (options.leaseMs ?? 60_000),
+    });
     return { proceed: true };
+  }
+
+  async endClaim(task: PredictionTask, executor: string): Promise<void> {
+    const entry = this.windows.get(task.id);
+    if (entry?.state === 'running' && entry.runner === executor) this.windows.set(task.id, { ...entry, leaseExpiresAt: undefined });
   }
 
   async finish(task: PredictionTask, outcome: LedgerOutcome, run: LedgerRun): Promise<void> {

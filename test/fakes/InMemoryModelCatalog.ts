@@ -19,11 +19,18 @@ export class InMemoryModelCatalog implements ModelInformationProvider {
 
   /** Adds the model, or publishes a new current revision of it. */
   put(model: ModelSummary | ModelDescription): void {
-    const described = 'inputTags' in model ? model : {
-      ...model, inputTags: [], targetTags: [], resolutionMs: 10_000, trainingRange: { fromMs: 0, toMs: 1 },
-    };
+    const described =
+      'inputTags' in model
+        ? model
+        : {
+            ...model,
+            inputTags: [],
+            targetTags: [],
+            resolutionMs: 10_000,
+            trainingRange: { fromMs: 0, toMs: 1 },
+          };
     let models = this.projects.get(model.project);
-    if (models === undefined) this.projects.set(model.project, (models = new Map()));
+    if (models === undefined) this.projects.set(model.project, (models = new Map<string, ModelDescription[]>()));
     models.set(model.name, [...(models.get(model.name) ?? []).filter((m) => m.revision !== model.revision), described]);
   }
 

@@ -56,14 +56,25 @@ export class InMemoryModelExecution implements ModelExecutionProvider {
       const contributions = targetColumns.map((i) => (i < 0 ? 0 : (data.columns[i]![j]! - mean) ** 2));
       const totalAnomaly = Math.sqrt(contributions.reduce((a, b) => a + b, 0));
       rows.push({
-        timeMs, contributions, totalAnomaly, threshold: this.threshold, isAnomaly: totalAnomaly > this.threshold,
+        timeMs,
+        contributions,
+        totalAnomaly,
+        threshold: this.threshold,
+        isAnomaly: totalAnomaly > this.threshold,
         outputs: targetColumns.map((i) => (i < 0 ? Number.NaN : data.columns[i]![j]!)),
       });
     }
     if (rows.length < this.minCompleteRows) {
       throw new InsufficientDataError(`${rows.length} complete rows in the window, ${this.minCompleteRows} needed`);
     }
-    return { project: model.project, model: model.name, revision: model.revision, window, tagNames: model.targetTags.map((t) => t.name), rows };
+    return {
+      project: model.project,
+      model: model.name,
+      revision: model.revision,
+      window,
+      tagNames: model.targetTags.map((t) => t.name),
+      rows,
+    };
   }
 }
 

@@ -24,7 +24,9 @@ export class InMemoryPredictionStorage implements PredictionStorageProvider {
       // Stored as the sinks do: a non-finite number becomes a missing value (NaN here), never a stored Infinity.
       const clean = (values: readonly number[]) => values.map((v) => (finite(v) ? v : Number.NaN));
       this.rows.set(rowKey(predictions, row.timeMs), {
-        ...row, outputs: clean(row.outputs), contributions: clean(row.contributions),
+        ...row,
+        outputs: clean(row.outputs),
+        contributions: clean(row.contributions),
         totalAnomaly: finite(row.totalAnomaly) ? row.totalAnomaly : Number.NaN,
       });
     }

@@ -1,5 +1,5 @@
-import type { CallOptions } from '../../src/contracts/CallOptions.js';
-import type { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
+import type { SensorDataOptions, SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
+import type { FrameRows } from '../../src/domain/resample.js';
 import { bucketStarts, emptyQualityCounts, type SensorFrame } from '../../src/domain/SensorFrame.js';
 import type { SensorTag } from '../../src/domain/SensorTag.js';
 import { formatRange, type TimeRange } from '../../src/domain/TimeRange.js';
@@ -13,10 +13,10 @@ export const sineValues: ValueFunction = (tag, t) => 100 + 10 * Math.sin(t / 3_6
 /**
  * A SensorDataProvider that generates frames from a function of (tag, time) instead of reading points.
  * Each bucket counts as one raw point; empty (NaN) buckets are counted in `quality.emptyBuckets`.
- * Records each call so tests can check the tags, range and resolution asked for.
+ * Records each call so tests can check the tags, range, resolution and rows asked for (it always returns every bucket).
  */
 export class InMemorySensorData implements SensorDataProvider {
-  readonly calls: { tags: readonly SensorTag[]; range: TimeRange; resolutionMs: number }[] = [];
+  readonly calls: { tags: readonly SensorTag[]; range: TimeRange; resolutionMs: number; rows: FrameRows }[] = [];
 
   constructor(private readonly values: ValueFunction = sineValues) {}
 
@@ -24,9 +24,9 @@ export class InMemorySensorData implements SensorDataProvider {
     return `in-memory ${tags.length} tags ${formatRange(range)} every ${resolutionMs} ms`;
   }
 
-  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options?: CallOptions): Promise<SensorFrame> {
+  async getData(tags: readonly SensorTag[], range: TimeRange, resolutionMs: number, options?: SensorDataOptions): Promise<SensorFrame> {
     options?.signal?.throwIfAborted();
-    this.calls.push({ tags, range, resolutionMs });
+    this.calls.push({ tags, range, resolutionMs, rows: options?.rows ?? 'all' });
     const timestamps = bucketStarts(range, resolutionMs);
     const quality = emptyQualityCounts();
     const columns = tags.map((tag) => {

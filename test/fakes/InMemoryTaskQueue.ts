@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { CallOptions } from '../../src/contracts/CallOptions.js';
 import type {
-  NackOptions, NackResult, OutgoingMessage, ReceivedMessage, ReceiveOptions, SendResult, SettleResult, TaskQueue,
+  NackOptions,
+  NackResult,
+  OutgoingMessage,
+  ReceivedMessage,
+  ReceiveOptions,
+  SendResult,
+  SettleResult,
+  TaskQueue,
 } from '../../src/contracts/TaskQueue.js';
 
 export interface InMemoryTaskQueueOptions {
@@ -56,7 +63,10 @@ export class InMemoryTaskQueue implements TaskQueue {
     for (const m of messages) {
       if (this.messages.has(m.id)) continue;
       this.messages.set(m.id, {
-        id: m.id, body: m.body, attempts: 0, visibleAt: this.clock(),
+        id: m.id,
+        body: m.body,
+        attempts: 0,
+        visibleAt: this.clock(),
         ...(m.partitionKey === undefined ? {} : { partitionKey: m.partitionKey }),
       });
       this.accepted.push(m);
@@ -127,7 +137,9 @@ export class InMemoryTaskQueue implements TaskQueue {
   /** Queue depth as `latigo status` shows it. */
   stats(): { ready: number; leased: number; dead: number } {
     const now = this.clock();
-    let ready = 0, leased = 0, dead = 0;
+    let ready = 0,
+      leased = 0,
+      dead = 0;
     for (const m of this.messages.values()) {
       if (m.deadReason !== undefined) dead++;
       else if (m.leaseToken !== undefined && m.visibleAt > now) leased++;

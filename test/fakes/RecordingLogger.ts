@@ -11,12 +11,23 @@ export interface LogLine {
 
 /** A Logger that keeps every line, children included, for assertions on what was logged and with what context. */
 export class RecordingLogger implements Logger {
-  constructor(readonly lines: LogLine[] = [], private readonly context: LogFields = {}) {}
+  constructor(
+    readonly lines: LogLine[] = [],
+    private readonly context: LogFields = {},
+  ) {}
 
-  debug(message: string, fields?: LogFields): void { this.write('debug', message, fields); }
-  info(message: string, fields?: LogFields): void { this.write('info', message, fields); }
-  warn(message: string, fields?: LogFields): void { this.write('warn', message, fields); }
-  error(message: string, fields?: LogFields): void { this.write('error', message, fields); }
+  debug(message: string, fields?: LogFields): void {
+    this.write('debug', message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    this.write('info', message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.write('warn', message, fields);
+  }
+  error(message: string, fields?: LogFields): void {
+    this.write('error', message, fields);
+  }
 
   child(fields: LogFields): Logger {
     return new RecordingLogger(this.lines, { ...this.context, ...fields });

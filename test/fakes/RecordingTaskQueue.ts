@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type {
-  CallOptions, NackOptions, NackResult, OutgoingMessage, ReceivedMessage, ReceiveOptions, SendResult, SettleResult, TaskQueue,
+  CallOptions,
+  NackOptions,
+  NackResult,
+  OutgoingMessage,
+  ReceivedMessage,
+  ReceiveOptions,
+  SendResult,
+  SettleResult,
+  TaskQueue,
 } from '../../src/contracts/index.js';
 import { InMemoryTaskQueue, type InMemoryTaskQueueOptions } from './InMemoryTaskQueue.js';
 

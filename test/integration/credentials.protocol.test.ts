@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBearerTokenSource, findCredentialConfigs, parseCredentialConfig, verifyCredentials } from '../../src/credentials/index.js';
+import {
+  createBearerTokenSource,
+  CredentialStore,
+  findCredentialConfigs,
+  parseCredentialConfig,
+  verifyCredentials,
+} from '../../src/credentials/index.js';
 import { ProviderError } from '../../src/runtime/errors.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { ManagedIdentityServer } from '../servers/oauthManagedIdentityServer.js';
@@ -19,7 +25,10 @@ describe('credentials: @azure/identity against a loopback Azure AD token endpoin
   before(async () => {
     server = await OAuthTokenServer.start({
       tenantId: TENANT,
-      clients: [{ clientId: 'latigo-app', clientSecret: 's3cret-value' }, { clientId: 'latigo-workload', federatedToken: federated }],
+      clients: [
+        { clientId: 'latigo-app', clientSecret: 's3cret-value' },
+        { clientId: 'latigo-workload', federatedToken: federated },
+      ],
     });
     dir = mkdtempSync(join(tmpdir(), 'latigo-credentials-'));
   });
@@ -28,10 +37,21 @@ describe('credentials: @azure/identity against a loopback Azure AD token endpoin
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const clientSecret = (path: string, overrides: Record<string, unknown> = {}) => parseCredentialConfig({
-    kind: 'client_secret', tenant_id: TENANT, client_id: 'latigo-app', client_secret: 's3cret-value', scope: SCOPE,
-    authority_host: server.authorityHost, ca_file: server.caFile, instance_discovery: false, ...overrides,
-  }, path);
+  const clientSecret = (path: string, overrides: Record<string, unknown> = {}) =>
+    parseCredentialConfig(
+      {
+        kind: 'client_secret',
+        tenant_id: TENANT,
+        client_id: 'latigo-app',
+        client_secret: 's3cret-value',
+        scope: SCOPE,
+        authority_host: server.authorityHost,
+        ca_file: server.caFile,
+        instance_discovery: false,
+        ...overrides,
+      },
+      path,
+    );
 
   it('obtains a client-credentials token and serves it from the cache until shortly before it expires', async () => {
     const source = createBearerTokenSource(clientSecret('sensor_data.credential'));
@@ -43,12 +63,26 @@ describe('credentials: @azure/identity against a loopback Azure AD token endpoin
   });
 
   it('honours the expires_in of the token endpoint: a token expiring within refresh_before_expiry is replaced', async () => {
-    const shortLived = await OAuthTokenServer.start({ tenantId: TENANT, clients: [{ clientId: 'latigo-app', clientSecret: 's3cret-value' }], expiresInSeconds: 60 });
+    const shortLived = await OAuthTokenServer.start({
+      tenantId: TENANT,
+      clients: [{ clientId: 'latigo-app', clientSecret: 's3cret-value' }],
+      expiresInSeconds: 60,
+    });
     try {
-      const config = parseCredentialConfig({
-        kind: 'client_secret', tenant_id: TENANT, client_id: 'latigo-app', client_secret: 's3cret-value', scope: SCOPE,
-        authority_host: shortLived.authorityHost, ca_file: shortLived.caFile, instance_discovery: false, refresh_before_expiry: '2m',
-      }, 'sensor_data.credential');
+      const config = parseCredentialConfig(
+        {
+          kind: 'client_secret',
+          tenant_id: TENANT,
+          client_id: 'latigo-app',
+          client_secret: 's3cret-value',
+          scope: SCOPE,
+          authority_host: shortLived.authorityHost,
+          ca_file: shortLived.caFile,
+          instance_discovery: false,
+          refresh_before_expiry: '2m',
+        },
+        'sensor_data.credential',
+      );
       const source = createBearerTokenSource(config);
       const first = await source.token();
       const second = await source.token();
@@ -79,25 +113,40 @@ describe('credentials: @azure/identity against a loopback Azure AD token endpoin
   it('exchanges a workload identity token file for an access token', async () => {
     const tokenFile = join(dir, 'azure-identity-token');
     writeFileSync(tokenFile, federated);
-    const config = parseCredentialConfig({
-      kind: 'workload_identity', tenant_id: TENANT, client_id: 'latigo-workload', token_file: tokenFile, scope: SCOPE,
-      authority_host: server.authorityHost, ca_file: server.caFile, instance_discovery: false,
-    }, 'model_info.credential');
+    const config = parseCredentialConfig(
+      {
+        kind: 'workload_identity',
+        tenant_id: TENANT,
+        client_id: 'latigo-workload',
+        token_file: tokenFile,
+        scope: SCOPE,
+        authority_host: server.authorityHost,
+        ca_file: server.caFile,
+        instance_discovery: false,
+      },
+      'model_info.credential',
+    );
     expect(server.isValid(await createBearerTokenSource(config).token())).to.equal(true);
   });
 
   it('refuses a wrong secret with a permanent ProviderError naming the section, without the secret', async () => {
     const config = clientSecret('prediction_storage.credential', { client_secret: 'wrong-secret-value' });
-    const err = await createBearerTokenSource(config).token().catch((e: unknown) => e);
+    const err = await createBearerTokenSource(config)
+      .token()
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ProviderError);
     expect((err as ProviderError).retryable).to.equal(false);
-    expect((err as Error).message).to.include('prediction_storage.credential').and.include('AADSTS7000215');
+    expect((err as Error).message)
+      .to.include('prediction_storage.credential')
+      .and.include('AADSTS7000215');
     expect((err as Error).message).to.not.include('wrong-secret-value');
   });
 
   it('reports an unavailable token endpoint as retryable', async () => {
     server.failNext(1, 503);
-    const err = await createBearerTokenSource(clientSecret('sensor_data.credential')).token().catch((e: unknown) => e);
+    const err = await createBearerTokenSource(clientSecret('sensor_data.credential'))
+      .token()
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ProviderError);
     expect((err as ProviderError).retryable).to.equal(true);
   });
@@ -109,7 +158,7 @@ describe('credentials: @azure/identity against a loopback Azure AD token endpoin
     const providers = [{ url: 'x', credential: good }, { nested: { credential: badSecret } }, { credential: badClient }];
     const found = findCredentialConfigs(providers);
     expect(found.map((c) => c.path)).to.deep.equal(['sensor_data.credential', 'prediction_storage.credential', 'model_info.credential']);
-    const err = await verifyCredentials(found, silentLogger).catch((e: unknown) => e);
+    const err = await verifyCredentials(found, new CredentialStore(), silentLogger).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ProviderError);
     const message = (err as Error).message;
     expect(message).to.include('2 of 3').and.include('prediction_storage.credential').and.include('model_info.credential');
@@ -118,7 +167,11 @@ describe('credentials: @azure/identity against a loopback Azure AD token endpoin
   });
 
   it('start-up check passes when every credential obtains a token', async () => {
-    await verifyCredentials(findCredentialConfigs([{ credential: clientSecret('sensor_data.credential') }]), silentLogger);
+    await verifyCredentials(
+      findCredentialConfigs([{ credential: clientSecret('sensor_data.credential') }]),
+      new CredentialStore(),
+      silentLogger,
+    );
   });
 
   it('obtains a managed identity token from the App Service identity endpoint, for a user-assigned client id', async () => {
@@ -127,7 +180,10 @@ describe('credentials: @azure/identity against a loopback Azure AD token endpoin
     const saved = { IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT, IDENTITY_HEADER: process.env.IDENTITY_HEADER };
     Object.assign(process.env, endpoint.environment);
     try {
-      const config = parseCredentialConfig({ kind: 'managed_identity', client_id: 'user-assigned-1', scope: SCOPE }, 'sensor_data.credential');
+      const config = parseCredentialConfig(
+        { kind: 'managed_identity', client_id: 'user-assigned-1', scope: SCOPE },
+        'sensor_data.credential',
+      );
       expect(await createBearerTokenSource(config).token()).to.equal(endpoint.issued[0]);
       expect(endpoint.requests).to.deep.equal([{ resource: SCOPE.replace('/.default', ''), clientId: 'user-assigned-1' }]);
     } finally {

@@ -17,7 +17,10 @@ function seed(server: DataApiServer, count: number): SensorTag[] {
   return Array.from({ length: count }, (_, i) => {
     const name = `1000.tag-${String(i).padStart(3, '0')}`;
     const id = server.addSeries({ name, facility: '1000' });
-    server.addPoints(id, Array.from({ length: 60 }, (_, k) => ({ time: iso(T0 + k * RES), value: i, status: 192 })));
+    server.addPoints(
+      id,
+      Array.from({ length: 60 }, (_, k) => ({ time: iso(T0 + k * RES), value: i, status: 192 })),
+    );
     return { name, asset: '1000' };
   });
 }
@@ -29,7 +32,9 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
     servers.push(server);
     return server;
   };
-  afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
   const queries = (server: DataApiServer) => server.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/query/data'));
 
   describe('reading', () => {
@@ -76,7 +81,9 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
       const server = await start({ ignoreStatusFilter: true });
       const id = server.addSeries({ name: '1000.q', facility: '1000' });
       server.addPoints(id, [
-        { time: iso(T0), value: 1, status: 192 }, { time: iso(T0 + 1000), value: 1000, status: 0 }, { time: iso(T0 + 2000), value: 3, status: 64 },
+        { time: iso(T0), value: 1, status: 192 },
+        { time: iso(T0 + 1000), value: 1000, status: 0 },
+        { time: iso(T0 + 2000), value: 3, status: 64 },
       ]);
       const { sensorData } = dataApiProviders(dataApiTestConfig(server));
       const frame = await sensorData.getData([{ name: '1000.q', asset: '1000' }], HOUR, RES);
@@ -87,7 +94,10 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
     it('keeps times to the millisecond and counts the points whose sub-millisecond digits it drops', async () => {
       const server = await start();
       const id = server.addSeries({ name: '1000.fine', facility: '1000' });
-      server.addPoints(id, [{ time: '2026-03-01T00:00:59.9999999Z', value: 1, status: 192 }, { time: '2026-03-01T00:01:00.0000000Z', value: 2, status: 192 }]);
+      server.addPoints(id, [
+        { time: '2026-03-01T00:00:59.9999999Z', value: 1, status: 192 },
+        { time: '2026-03-01T00:01:00.0000000Z', value: 2, status: 192 },
+      ]);
       const { sensorData } = dataApiProviders(dataApiTestConfig(server));
       const frame = await sensorData.getData([{ name: '1000.fine', asset: '1000' }], HOUR, RES);
       // 00:00:59.9999999 is kept as 00:00:59.999: it stays in the first bucket rather than rounding into the next.
@@ -112,11 +122,14 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
       expect(lookups()).to.equal(2 * first);
     });
 
-    it('gives every tag its own facility in per_tag mode, and the first tag\'s facility to all in first_tag mode', async () => {
+    it("gives every tag its own facility in per_tag mode, and the first tag's facility to all in first_tag mode", async () => {
       const server = await start();
       server.addPoints(server.addSeries({ name: 'A', facility: 'north' }), [{ time: iso(T0), value: 1, status: 192 }]);
       server.addPoints(server.addSeries({ name: 'B', facility: 'south' }), [{ time: iso(T0), value: 2, status: 192 }]);
-      const tags = [{ name: 'A', asset: '' }, { name: 'B', asset: '' }];
+      const tags = [
+        { name: 'A', asset: '' },
+        { name: 'B', asset: '' },
+      ];
       const perTag = dataApiProviders(dataApiTestConfig(server, { facility: { mode: 'per_tag' } }));
       expect((await perTag.sensorData.getData(tags, HOUR, RES)).columns.map((c) => c[0])).to.deep.equal([1, 2]);
       const firstTag = dataApiProviders(dataApiTestConfig(server));
@@ -136,7 +149,10 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
       expect((await sensorData.getData(tags, HOUR, RES)).quality.rawPoints).to.equal(60);
       const waits = log.withMessage('retrying a Data API request').map((l) => l.fields.delayMs as number);
       expect(waits).to.have.length(2);
-      expect(waits.every((ms) => ms >= 1000), `waits ${waits.join(', ')}`).to.equal(true);
+      expect(
+        waits.every((ms) => ms >= 1000),
+        `waits ${waits.join(', ')}`,
+      ).to.equal(true);
     });
 
     it('retries a page that fails once without reading the earlier pages again', async () => {
@@ -144,7 +160,10 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
       let pages = 0;
       // The second page of the armed read fails once (the hook runs before the server answers).
       const server: DataApiServer = await start({
-        pagePoints: 20, onRequest: (request) => { if (armed && request === 'POST /query/data' && ++pages === 2) server.failNext(1, 503); },
+        pagePoints: 20,
+        onRequest: (request) => {
+          if (armed && request === 'POST /query/data' && ++pages === 2) server.failNext(1, 503);
+        },
       });
       const tags = seed(server, 1);
       const { sensorData } = dataApiProviders(dataApiTestConfig(server));
@@ -155,11 +174,13 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
       expect(queries(server).map((r) => r.status)).to.deep.equal([200, 503, 200, 200]);
     });
 
-    it('gives up after request_retry attempts with a retryable ProviderError', async () => {
+    it('gives up after retry.maximum_attempts attempts with a retryable ProviderError', async () => {
       const server = await start();
       const tags = seed(server, 1);
       server.failNext(10, 503, { match: /query\/data/ });
-      const { sensorData } = dataApiProviders(dataApiTestConfig(server, { request_retry: { maximum_attempts: 3, initial_interval: 1, maximum_interval: 5 } }));
+      const { sensorData } = dataApiProviders(
+        dataApiTestConfig(server, { retry: { maximum_attempts: 3, initial_interval: 1, maximum_interval: 5 } }),
+      );
       const err = await sensorData.getData(tags, HOUR, RES).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(ProviderError);
       expect((err as ProviderError).retryable).to.equal(true);
@@ -171,7 +192,12 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
       seed(server, 1);
       const { client } = dataApiProviders(dataApiTestConfig(server));
       const items = Array.from({ length: 101 }, () => ({
-        id: server.allSeries()[0]!.id, startTime: iso(T0), endTime: iso(T0 + 1), limit: 10, includeOutsidePoints: false as const, statusFilter: [192],
+        id: server.allSeries()[0]!.id,
+        startTime: iso(T0),
+        endTime: iso(T0 + 1),
+        limit: 10,
+        includeOutsidePoints: false as const,
+        statusFilter: [192],
       }));
       const err = await client.queryData(items, undefined).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(ProviderError);
@@ -182,12 +208,26 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
 
     describe('with Azure AD tokens', () => {
       let oauth: OAuthTokenServer;
-      before(async () => { oauth = await OAuthTokenServer.start({ tenantId: 'tenant', clients: [{ clientId: 'app', clientSecret: 'secret-1' }] }); });
-      after(async () => { await oauth.close(); });
-      const credential = () => parseCredentialConfig({
-        kind: 'client_secret', tenant_id: 'tenant', client_id: 'app', client_secret: 'secret-1', scope: 'api/.default',
-        authority_host: oauth.authorityHost, ca_file: oauth.caFile, instance_discovery: false,
-      }, 'sensor_data.credential');
+      before(async () => {
+        oauth = await OAuthTokenServer.start({ tenantId: 'tenant', clients: [{ clientId: 'app', clientSecret: 'secret-1' }] });
+      });
+      after(async () => {
+        await oauth.close();
+      });
+      const credential = () =>
+        parseCredentialConfig(
+          {
+            kind: 'client_secret',
+            tenant_id: 'tenant',
+            client_id: 'app',
+            client_secret: 'secret-1',
+            scope: 'api/.default',
+            authority_host: oauth.authorityHost,
+            ca_file: oauth.caFile,
+            instance_discovery: false,
+          },
+          'sensor_data.credential',
+        );
 
       it('refreshes an expired token once on 401 and replays the request', async () => {
         const server = await start({ authorize: (token) => oauth.isValid(token) });
@@ -210,7 +250,8 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
         expect(err).to.be.instanceOf(ProviderError);
         expect((err as ProviderError).retryable).to.equal(false);
         expect((err as Error).message).to.include('401');
-        for (const t of oauth.issued) expect(JSON.stringify(err, Object.getOwnPropertyNames(err)) + String((err as Error).cause)).to.not.include(t.token);
+        for (const t of oauth.issued)
+          expect(JSON.stringify(err, Object.getOwnPropertyNames(err)) + String((err as Error).cause)).to.not.include(t.token);
         expect(server.requests.filter((r) => r.status === 401)).to.have.length(2);
       });
     });
@@ -218,9 +259,18 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
 
   describe('writing', () => {
     const set = (rows: number, overrides: Record<string, unknown> = {}) => ({
-      project: 'p', model: 'model|7', revision: 'r1', window: HOUR, tagNames: ['1000.flow|in', '1000.temp'],
+      project: 'p',
+      model: 'model|7',
+      revision: 'r1',
+      window: HOUR,
+      tagNames: ['1000.flow|in', '1000.temp'],
       rows: Array.from({ length: rows }, (_, i) => ({
-        timeMs: T0 + i * RES, outputs: [i, 2 * i], contributions: [0.5, 0.25], totalAnomaly: i, threshold: 3, isAnomaly: i > 3,
+        timeMs: T0 + i * RES,
+        outputs: [i, 2 * i],
+        contributions: [0.5, 0.25],
+        totalAnomaly: i,
+        threshold: 3,
+        isAnomaly: i > 3,
       })),
       ...overrides,
     });
@@ -230,9 +280,19 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
       const { storage } = dataApiProviders(dataApiTestConfig(server, { facility: { rules: [{ prefix: '1000.', facility: '1000' }] } }));
       await storage.store(set(5));
       await storage.store(set(5, { window: { fromMs: HOUR.toMs, toMs: HOUR.toMs + 3_600_000 } }));
-      expect(server.allSeries().map((s) => s.name).sort()).to.deep.equal([
-        '1000.INDICATOR|model-7|anomaly-flag', '1000.INDICATOR|model-7|anomaly-threshold', '1000.INDICATOR|model-7|total-anomaly',
-        '1000.flow-in|model-7|model-output', '1000.flow-in|model-7|tag-anomaly', '1000.temp|model-7|model-output', '1000.temp|model-7|tag-anomaly',
+      expect(
+        server
+          .allSeries()
+          .map((s) => s.name)
+          .sort(),
+      ).to.deep.equal([
+        '1000.INDICATOR|model-7|anomaly-flag',
+        '1000.INDICATOR|model-7|anomaly-threshold',
+        '1000.INDICATOR|model-7|total-anomaly',
+        '1000.flow-in|model-7|model-output',
+        '1000.flow-in|model-7|tag-anomaly',
+        '1000.temp|model-7|model-output',
+        '1000.temp|model-7|tag-anomaly',
       ]);
       expect(server.created).to.equal(7);
       expect(server.requests.filter((r) => r.path.endsWith('/getoradd'))).to.have.length(1);
@@ -257,7 +317,9 @@ describe('data_api providers against the loopback Data API (protocol)', () => {
       const err = await storage.store(set(1)).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(ProviderError);
       expect((err as ProviderError).retryable).to.equal(false);
-      expect((err as Error).message).to.include('"1000.flow|in"').and.include('facility');
+      expect((err as Error).message)
+        .to.include('"1000.flow|in"')
+        .and.include('facility');
     });
   });
 });

@@ -42,13 +42,17 @@ function seedSensors(server: DataApiServer): void {
 function machines(): unknown[] {
   const good = Array.from({ length: MODELS }, (_, m) => ({
     name: modelName(m),
-    dataset: `tag_list: ${JSON.stringify(Array.from({ length: TAGS }, (_, j) => tagName(m, j)))}\n`
-      + "resolution: 1T\n"
-      + `train_start_date: "${new Date(T0).toISOString().replace('Z', '+00:00')}"\n`
-      + `train_end_date: "${new Date(TRAIN_TO).toISOString().replace('Z', '+00:00')}"\n`,
+    dataset:
+      `tag_list: ${JSON.stringify(Array.from({ length: TAGS }, (_, j) => tagName(m, j)))}\n` +
+      'resolution: 1T\n' +
+      `train_start_date: "${new Date(T0).toISOString().replace('Z', '+00:00')}"\n` +
+      `train_end_date: "${new Date(TRAIN_TO).toISOString().replace('Z', '+00:00')}"\n`,
   }));
   // Broken: training ends before it starts. It must be reported and skipped, never fatal for the others.
-  const broken = { name: 'broken-machine', dataset: { tag_list: ['1903.X'], train_start_date: '2026-01-02T00:00:00+00:00', train_end_date: '2026-01-01T00:00:00+00:00' } };
+  const broken = {
+    name: 'broken-machine',
+    dataset: { tag_list: ['1903.X'], train_start_date: '2026-01-02T00:00:00+00:00', train_end_date: '2026-01-01T00:00:00+00:00' },
+  };
   return [...good.slice(0, 2), broken, ...good.slice(2)];
 }
 
@@ -59,7 +63,7 @@ function machines(): unknown[] {
  * Retry-After and every token expiring mid-cycle.
  */
 describe('data_api + tilstandomatic: a prediction cycle against loopback services (protocol)', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   let oauth: OAuthTokenServer;
   let dataApi: DataApiServer;
   let catalogue: TilstandomaticServer;
@@ -71,11 +75,14 @@ describe('data_api + tilstandomatic: a prediction cycle against loopback service
   let writes = 0;
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(180_000);
     oauth = await OAuthTokenServer.start({ tenantId: TENANT, clients: [{ clientId: 'latigo-app', clientSecret: SECRET }] });
     dataApi = await DataApiServer.start({
-      pagePoints: 100, authorize: (token) => oauth.isValid(token),
-      onRequest: (request) => { if (request === 'POST /data' && ++writes === 3) oauth.expireAll(); },
+      pagePoints: 100,
+      authorize: (token) => oauth.isValid(token),
+      onRequest: (request) => {
+        if (request === 'POST /data' && ++writes === 3) oauth.expireAll();
+      },
     });
     catalogue = await TilstandomaticServer.start({ authorize: (token) => oauth.isValid(token) });
     catalogue.setResources([gordoResource('plant-a', machines())]);
@@ -84,25 +91,40 @@ describe('data_api + tilstandomatic: a prediction cycle against loopback service
     dataApi.failNext(6, 429, { retryAfterSeconds: 1, match: /^POST \/data$/ });
 
     const credential = {
-      kind: 'client_secret', tenant_id: TENANT, client_id: 'latigo-app', client_secret: '${LATIGO_TEST_AAD_SECRET}', scope: SCOPE,
-      authority_host: oauth.authorityHost, ca_file: oauth.caFile, instance_discovery: false,
+      kind: 'client_secret',
+      tenant_id: TENANT,
+      client_id: 'latigo-app',
+      client_secret: '${LATIGO_TEST_AAD_SECRET}',
+      scope: SCOPE,
+      authority_host: oauth.authorityHost,
+      ca_file: oauth.caFile,
+      instance_discovery: false,
     };
-    const dataApiSection = { type: 'data_api', base_url: dataApi.baseUrl, credential, facility: { rules: [{ prefix: '1903.', facility: '1903' }] },
-      request_retry: { initial_interval: 50, maximum_interval: 2_000 } };
+    const dataApiSection = {
+      type: 'data_api',
+      base_url: dataApi.baseUrl,
+      credential,
+      facility: { rules: [{ prefix: '1903.', facility: '1903' }] },
+      retry: { initial_interval: 50, maximum_interval: 2_000 },
+    };
     workspace = new Workspace('data-api-cycle');
-    config = workspace.writeConfig(workspace.testConfig({
-      scheduler: { interval: '30m' },
-      executor: { concurrency: 4, task_timeout: '20s', retry: { initial_interval_ms: 50, maximum_attempts: 3 } },
-      task_queue: { visibility_timeout: '30s' },
-      model_info: { type: 'tilstandomatic', url: catalogue.url, credential, asset_rules: [{ prefix: '1903.', asset: '1903' }] },
-      sensor_data: dataApiSection,
-      prediction_storage: dataApiSection,
-      predictor: { type: 'embedded' },
-    }));
+    config = workspace.writeConfig(
+      workspace.testConfig({
+        scheduler: { interval: '30m' },
+        executor: { concurrency: 4, task_timeout: '20s', retry: { initial_interval: 50, maximum_attempts: 3 } },
+        task_queue: { visibility_timeout: '30s' },
+        model_info: { type: 'tilstandomatic', url: catalogue.url, credential, asset_rules: [{ prefix: '1903.', asset: '1903' }] },
+        sensor_data: dataApiSection,
+        prediction_storage: dataApiSection,
+        predictor: { type: 'embedded' },
+      }),
+    );
     // Secrets come from the environment (${...} interpolation); CliOptions.env is not filtered.
     const env = { LATIGO_TEST_AAD_SECRET: SECRET };
-    const backfill = await runCli(['--config', config, 'backfill', '--from', new Date(TRAIN_TO).toISOString(), '--to', new Date(PREDICT_TO).toISOString()],
-      { cwd: workspace.dir, env, timeoutMs: 60_000 });
+    const backfill = await runCli(
+      ['--config', config, 'backfill', '--from', new Date(TRAIN_TO).toISOString(), '--to', new Date(PREDICT_TO).toISOString()],
+      { cwd: workspace.dir, env, timeoutMs: 60_000 },
+    );
     backfillStderr = backfill.stderr;
     expect(backfill.code, backfill.stderr).to.equal(0);
     expect(backfill.stdout).to.contain(`backfill done: ${MODELS * 2} windows of ${MODELS} model(s); ${MODELS * 2} queued`);
@@ -111,7 +133,9 @@ describe('data_api + tilstandomatic: a prediction cycle against loopback service
     const executor = startCli(['--config', config, 'executor', '--name', 'executor-1'], { cwd: workspace.dir, env });
     started.push(executor);
     await waitFor(() => reader.windowStates().succeeded === MODELS * 2, {
-      timeoutMs: 90_000, describe: () => `every window to succeed: ${JSON.stringify(reader.windowStates())} ${JSON.stringify(reader.all("SELECT DISTINCT error_message FROM prediction_window"))}\n${executor.stdout.slice(-3000)}\n${executor.stderr.slice(-3000)}`,
+      timeoutMs: 90_000,
+      describe: () =>
+        `every window to succeed: ${JSON.stringify(reader.windowStates())} ${JSON.stringify(reader.all('SELECT DISTINCT error_message FROM prediction_window'))}\n${executor.stdout.slice(-3000)}\n${executor.stderr.slice(-3000)}`,
     });
     executor.child.kill('SIGTERM');
     const exit = await executor.untilExit(20_000);
@@ -133,9 +157,14 @@ describe('data_api + tilstandomatic: a prediction cycle against loopback service
 
   it('stores every window once: one succeeded run each', () => {
     expect(reader.windowStates()).to.deep.equal({ succeeded: MODELS * 2 });
-    const runs = reader.all<{ task_id: string; n: number }>(`SELECT task_id, COUNT(*) AS n FROM task_run WHERE status = 'succeeded' GROUP BY task_id`);
+    const runs = reader.all<{ task_id: string; n: number }>(
+      `SELECT task_id, COUNT(*) AS n FROM task_run WHERE status = 'succeeded' GROUP BY task_id`,
+    );
     expect(runs).to.have.length(MODELS * 2);
-    expect(runs.every((r) => r.n === 1), JSON.stringify(runs)).to.equal(true);
+    expect(
+      runs.every((r) => r.n === 1),
+      JSON.stringify(runs),
+    ).to.equal(true);
   });
 
   it('writes every prediction timestamp of both windows to the output series, with status 192', () => {
@@ -143,12 +172,24 @@ describe('data_api + tilstandomatic: a prediction cycle against loopback service
     for (let t = TRAIN_TO; t < PREDICT_TO; t += RES) grid.push(new Date(t).toISOString().replace('Z', '0000Z'));
     for (let m = 0; m < MODELS; m++) {
       for (let j = 0; j < TAGS; j++) {
-        const name = outputSeriesName('{tag}|{model}|{operation}', { tag: tagName(m, j), model: modelName(m), operation: 'model-output', project: 'plant-a', revision: '' });
+        const name = outputSeriesName('{tag}|{model}|{operation}', {
+          tag: tagName(m, j),
+          model: modelName(m),
+          operation: 'model-output',
+          project: 'plant-a',
+          revision: '',
+        });
         const [series, ...others] = dataApi.findSeries(name, '1903');
         expect(others, name).to.deep.equal([]);
         const points = dataApi.pointsOf(series!.id);
-        expect(points.map((p) => p.time.replace(/\.(\d{3})Z$/, '.$10000Z')), name).to.deep.equal(grid);
-        expect(points.every((p) => p.status === 192 && Number.isFinite(p.value) && p.value < 1e6), name).to.equal(true);
+        expect(
+          points.map((p) => p.time.replace(/\.(\d{3})Z$/, '.$10000Z')),
+          name,
+        ).to.deep.equal(grid);
+        expect(
+          points.every((p) => p.status === 192 && Number.isFinite(p.value) && p.value < 1e6),
+          name,
+        ).to.equal(true);
       }
       const total = dataApi.findSeries(`1903.INDICATOR|${modelName(m)}|total-anomaly`, '1903');
       expect(total).to.have.length(1);

@@ -1,3 +1,4 @@
+import { withBuiltInTables } from '../fixtures/builtInMigrations.js';
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,14 +8,14 @@ import { DatabaseCheckpointStore } from '../../providers/eventhub/DatabaseCheckp
 import { DeadLetterLog } from '../../providers/eventhub/DeadLetterLog.js';
 import { EventHubsTaskQueue, type QueueCallObserver } from '../../providers/eventhub/EventHubsTaskQueue.js';
 import { newTask } from '../../src/domain/Task.js';
-import { openDatabase, type Database } from '../../src/persistence/dataSource.js';
+import { openDatabase, type OpenDatabase as Database } from '../../src/persistence/dataSource.js';
 import { runMigrations } from '../../src/persistence/migrate.js';
 import { toMessage } from '../../src/scheduler/WindowDispatcher.js';
 import { RecordingLogger } from '../fakes/RecordingLogger.js';
 import { EventHubServer } from '../servers/eventhub/EventHubServer.js';
 import { waitFor } from './helpers/sqlite.js';
 
-// A hub outage in the middle of consumption: the SDK's retries (configured from task_queue.retry) give up,
+// A hub outage in the middle of consumption: the SDK's retries (configured from task_queue.connection_retry) give up,
 // the errors reach the log and the metrics observer, and once the hub is back the partitions are read again
 // from their checkpoints. The SDK alone may take 30 to 90 s to recover (its load-balancing loop sleeps 30 s
 // after a failed management read whatever the retry options say); the queue reconnects after an ownership
@@ -24,7 +25,7 @@ const PARTITIONS = 4;
 const MAX_UNFINISHED = 5;
 
 describe('Event Hubs queue through a hub outage (protocol)', function () {
-  this.timeout(150_000);
+  this.timeout(180_000);
   let server: EventHubServer;
   let dir: string;
   let db: Database;
@@ -33,7 +34,7 @@ describe('Event Hubs queue through a hub outage (protocol)', function () {
   before(async () => {
     server = await EventHubServer.start({ hubs: { tasks: { partitions: PARTITIONS } } });
     dir = mkdtempSync(join(tmpdir(), 'latigo-eventhub-outage-'));
-    db = await openDatabase({ url: `sqlite:${join(dir, 'latigo.sqlite')}`, busyTimeoutMs: 5_000 });
+    db = await openDatabase({ url: `sqlite:${join(dir, 'latigo.sqlite')}`, busyTimeoutMs: 5_000 }, withBuiltInTables);
     await runMigrations(db);
   });
   after(async () => {
@@ -44,26 +45,42 @@ describe('Event Hubs queue through a hub outage (protocol)', function () {
   });
 
   it('logs and counts the receive errors, reconnects, and reads on from the checkpoints: every task acked, redeliveries bounded', async () => {
-    const config = parseEventHubConfig({
-      connection_string: server.connectionString('tasks'), max_wait_time: 200, max_batch_size: MAX_UNFINISHED,
-      max_unsettled_per_partition: MAX_UNFINISHED,
-      load_balancing: { strategy: 'greedy', update_interval: 300, ownership_expiration: 3_000 },
-      retry: { max_retries: 2, delay: 200, timeout: 2_000 },
-    }, 'task_queue');
+    const config = parseEventHubConfig(
+      {
+        connection_string: server.connectionString('tasks'),
+        max_wait_time: 200,
+        max_batch_size: MAX_UNFINISHED,
+        max_unsettled_per_partition: MAX_UNFINISHED,
+        load_balancing: { strategy: 'greedy', update_interval: 300, ownership_expiration: 3_000 },
+        connection_retry: { maximum_attempts: 3, initial_interval: 200 },
+        operation_timeout: 2_000,
+      },
+      'task_queue',
+    );
     const log = new RecordingLogger();
     const errorClasses: string[] = [];
-    const observer: QueueCallObserver = { providerCall: (e) => { if (e.operation === 'receive' && e.errorClass) errorClasses.push(e.errorClass); } };
+    const observer: QueueCallObserver = {
+      providerCall: (e) => {
+        if (e.operation === 'receive' && e.errorClass) errorClasses.push(e.errorClass);
+      },
+    };
     const make = async (identifier: string) => {
       const queue = await EventHubsTaskQueue.create({
-        config, identifier, log: log.child({ identifier }), observer,
-        checkpointStore: new DatabaseCheckpointStore(db), deadLetters: new DeadLetterLog(db),
+        config,
+        identifier,
+        log: log.child({ identifier }),
+        observer,
+        checkpointStore: new DatabaseCheckpointStore(db),
+        deadLetters: new DeadLetterLog(db),
       });
       queues.push(queue);
       return queue;
     };
     const sender = await make('scheduler');
     const executor = await make('executor-1');
-    const tasks = Array.from({ length: 120 }, (_, i) => newTask('plant', `model-${i % 12}`, 'r1', { fromMs: i * 3_600_000, toMs: (i + 1) * 3_600_000 }));
+    const tasks = Array.from({ length: 120 }, (_, i) =>
+      newTask('plant', `model-${i % 12}`, 'r1', { fromMs: i * 3_600_000, toMs: (i + 1) * 3_600_000 }),
+    );
     await sender.send(tasks.map(toMessage));
 
     const acked = new Map<string, number>();
@@ -80,8 +97,14 @@ describe('Event Hubs queue through a hub outage (protocol)', function () {
     })();
     try {
       await waitFor(() => acked.size >= 30, { timeoutMs: 20_000, describe: () => `30 acks before the outage (${acked.size})` });
-      await server.outage(2_000);
-      await waitFor(() => acked.size === tasks.length, { timeoutMs: 120_000, intervalMs: 200, describe: () => `every task acked after the outage (${acked.size})` });
+      // Longer than the watchdog threshold (ownership expiry + two loops = 3.6 s), so the SDK cannot recover on its own
+      // before the watchdog acts, however loaded the machine is.
+      await server.outage(6_000);
+      await waitFor(() => acked.size === tasks.length, {
+        timeoutMs: 120_000,
+        intervalMs: 200,
+        describe: () => `every task acked after the outage (${acked.size})`,
+      });
     } finally {
       stop = true;
       await consuming;

@@ -19,19 +19,31 @@ const WINDOW: TimeRange = { fromMs: T0 + 60 * MINUTE, toMs: T0 + 90 * MINUTE };
 const TAGS = ['GRA-LT  -21-0480.PV', 'tag "b"', 'NaN sensor'];
 
 function spec(extra: Partial<GordoModelSpec> = {}): GordoModelSpec {
-  return { name: 'model-a', tags: TAGS, resolution: '1T', trainStart: '2025-01-01T00:00:00+00:00', trainEnd: '2025-02-01T00:00:00+00:00', aggregateThreshold: 2, ...extra };
+  return {
+    name: 'model-a',
+    tags: TAGS,
+    resolution: '1T',
+    trainStart: '2025-01-01T00:00:00+00:00',
+    trainEnd: '2025-02-01T00:00:00+00:00',
+    aggregateThreshold: 2,
+    ...extra,
+  };
 }
 
 /** Values for any tag: a smooth series per tag name, NaN where `gap` says. */
 function frameOf(tags: readonly SensorTag[], range: TimeRange, gap: (tag: string, t: number) => boolean = () => false): SensorFrame {
   const timestamps = bucketStarts(range, MINUTE);
-  const columns = tags.map((tag, i) => Float64Array.from(timestamps, (t) => (gap(tag.name, t) ? Number.NaN : 10 + i + Math.sin(t / (7 * MINUTE)))));
+  const columns = tags.map((tag, i) =>
+    Float64Array.from(timestamps, (t) => (gap(tag.name, t) ? Number.NaN : 10 + i + Math.sin(t / (7 * MINUTE)))),
+  );
   return { range, resolutionMs: MINUTE, tags, timestamps, columns, quality: emptyQualityCounts() };
 }
 
 class GeneratedData implements SensorDataProvider {
   readonly reads: string[][] = [];
-  rangeSpecifier(): string { return 'generated'; }
+  rangeSpecifier(): string {
+    return 'generated';
+  }
   async getData(tags: readonly SensorTag[], range: TimeRange): Promise<SensorFrame> {
     this.reads.push(tags.map((t) => t.name));
     return frameOf(tags, range);
@@ -39,7 +51,10 @@ class GeneratedData implements SensorDataProvider {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(() => expect.fail('expected a rejection'), (err: unknown) => err as Error);
+  return promise.then(
+    () => expect.fail('expected a rejection'),
+    (err: unknown) => err as Error,
+  );
 }
 
 for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
@@ -56,7 +71,8 @@ for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
 
     const predictor = (sensorData: SensorDataProvider = new GeneratedData(), batchRows = 1_000) =>
       new GordoModelExecutionProvider(client, sensorData, { batchRows, parallelism: 3, metadataCacheSize: 10 }, silentLogger);
-    const describe_ = (name = 'model-a') => new GordoModelInformationProvider(client, { projects: ['plant'] }, silentLogger).describeModel('plant', name);
+    const describe_ = (name = 'model-a') =>
+      new GordoModelInformationProvider(client, { projects: ['plant'] }, silentLogger).describeModel('plant', name);
 
     it('reads revisions, models and expected models, each answer carrying the revision', async () => {
       expect(await client.revisions('plant')).to.deep.equal({ latest: revision, available: [revision] });
@@ -68,7 +84,11 @@ for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
     it('lists built models and reports the expected-but-unbuilt one as building', async () => {
       const info = new GordoModelInformationProvider(client, { projects: ['plant'] }, silentLogger);
       expect((await info.listModels('plant')).map((m) => m.name)).to.deep.equal(['model b', 'model-a']);
-      expect((await info.listModelPhases('plant')).map((m) => `${m.name}:${m.phase}`)).to.deep.equal(['model b:built', 'model-a:built', 'model-c:building']);
+      expect((await info.listModelPhases('plant')).map((m) => `${m.name}:${m.phase}`)).to.deep.equal([
+        'model b:built',
+        'model-a:built',
+        'model-c:building',
+      ]);
       expect(await predictor().status({ project: 'plant', name: 'model-c' })).to.include({ state: 'training', revision });
     });
 
@@ -76,13 +96,18 @@ for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
       const description = await describe_('model b');
       expect(description).to.deep.include({ project: 'plant', name: 'model b', revision, resolutionMs: MINUTE, offsetRows: 0 });
       expect(description.inputTags.map((t) => t.name)).to.deep.equal(TAGS);
-      expect(description.trainingRange).to.deep.equal({ fromMs: Date.parse('2025-01-01T00:00:00Z'), toMs: Date.parse('2025-02-01T00:00:00Z') });
+      expect(description.trainingRange).to.deep.equal({
+        fromMs: Date.parse('2025-01-01T00:00:00Z'),
+        toMs: Date.parse('2025-02-01T00:00:00Z'),
+      });
     });
 
     it(`turns 404 (${flavour === '6.x' ? 'an HTML page' : 'JSON'}) into NotFoundError with the server's words`, async () => {
       const err = await rejection(client.metadata('plant', 'no-such-model', revision));
       expect(err).to.be.instanceOf(NotFoundError);
-      expect(err.message).to.match(flavour === '6.x' ? /HTTP 404: Not Found The requested URL was not found/ : /HTTP 404: Model 'no-such-model' not found/);
+      expect(err.message).to.match(
+        flavour === '6.x' ? /HTTP 404: Not Found The requested URL was not found/ : /HTTP 404: Model 'no-such-model' not found/,
+      );
       expect(err.message).to.not.match(/[<>]/);
     });
 
@@ -97,7 +122,9 @@ for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
       const err = await rejection(client.revisions('elsewhere'));
       expect(err).to.be.instanceOf(NotFoundError);
       expect(err.message).to.contain('not JSON: the project is not served there');
-      expect(await new GordoModelInformationProvider(client, { projects: ['elsewhere'] }, silentLogger).listModels('elsewhere')).to.deep.equal([]);
+      expect(
+        await new GordoModelInformationProvider(client, { projects: ['elsewhere'] }, silentLogger).listModels('elsewhere'),
+      ).to.deep.equal([]);
     });
 
     it('turns a 503 gateway page into a retryable ProviderError without markup, and 422 into NotAnAnomalyDetectorError', async () => {
@@ -106,7 +133,9 @@ for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
       expect(outage).to.be.instanceOf(ProviderError).and.to.include({ retryable: true });
       expect(outage.message).to.match(/HTTP 503: 503 Service Unavailable upstream connect error$/);
       server.deploy('plant', [spec({ kind: 'plain' })]);
-      const refused = await rejection(client.predict('plant', 'model-a', server.latest('plant'), 'anomaly/prediction', '{"X": {}, "y": {}}'));
+      const refused = await rejection(
+        client.predict('plant', 'model-a', server.latest('plant'), 'anomaly/prediction', '{"X": {}, "y": {}}'),
+      );
       expect(refused).to.be.instanceOf(NotAnAnomalyDetectorError).and.to.include({ retryable: false });
       expect(refused.message).to.contain('Model is not an AnomalyDetector');
     });
@@ -114,15 +143,23 @@ for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
     it('a timeout and a dropped connection are retryable', async () => {
       const impatient = new GordoClient({ baseUrl: server.url, timeoutMs: 100, maxSockets: 1 });
       server.fail({ kind: 'hang', times: 1 });
-      expect(await rejection(impatient.models('plant', revision))).to.be.instanceOf(ProviderError).and.to.include({ retryable: true });
+      expect(await rejection(impatient.models('plant', revision)))
+        .to.be.instanceOf(ProviderError)
+        .and.to.include({ retryable: true });
       server.fail({ kind: 'reset', times: 1 });
-      expect(await rejection(client.models('plant', revision))).to.be.instanceOf(ProviderError).and.to.include({ retryable: true });
+      expect(await rejection(client.models('plant', revision)))
+        .to.be.instanceOf(ProviderError)
+        .and.to.include({ retryable: true });
     });
 
     it('predicts a window: column-first answer with space-separated keys, repeated single-column keys and NaN/Infinity cells', async () => {
       server.deploy('plant', [spec({ zeroLastThreshold: true })]);
       const model = await describe_();
-      const set = await predictor().execute(model, frameOf(model.inputTags, { fromMs: WINDOW.fromMs - 5 * MINUTE, toMs: WINDOW.toMs }), WINDOW);
+      const set = await predictor().execute(
+        model,
+        frameOf(model.inputTags, { fromMs: WINDOW.fromMs - 5 * MINUTE, toMs: WINDOW.toMs }),
+        WINDOW,
+      );
       expect(set.rows.map((r) => r.timeMs)).to.deep.equal(Array.from(bucketStarts(WINDOW, MINUTE)));
       const [row] = set.rows;
       const x = frameOf(model.inputTags, WINDOW).columns.map((c) => c[0]!);
@@ -135,16 +172,22 @@ for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
       expect(row!.details!['total-anomaly-confidence']).to.be.closeTo(total / 2, 1e-9);
       expect(row!.details![`anomaly-confidence:${TAGS[2]}`]).to.equal(Infinity); // feature threshold 0: Python writes Infinity
       expect(set.counts).to.deep.equal({ incomplete_rows: 0, filtered_rows: 0, unanswered_rows: 0 });
-      const sent = JSON.parse(server.requests.find((r) => r.path.endsWith('/anomaly/prediction'))!.body) as { X: Record<string, Record<string, number>> };
+      const sent = JSON.parse(server.requests.find((r) => r.path.endsWith('/anomaly/prediction'))!.body) as {
+        X: Record<string, Record<string, number>>;
+      };
       expect(Object.keys(sent.X)).to.deep.equal(TAGS);
       expect(Object.keys(sent.X[TAGS[0]!]!)[0]).to.equal('2025-03-01 00:55:00+00:00');
     });
 
-    it('splits a window into batches; a sequence model\'s batches overlap by its offset, so no row is lost', async () => {
+    it("splits a window into batches; a sequence model's batches overlap by its offset, so no row is lost", async () => {
       server.deploy('plant', [spec({ modelOffset: 3 })]);
       const model = await describe_();
       expect(model.offsetRows).to.equal(3);
-      const set = await predictor(new GeneratedData(), 7).execute(model, frameOf(model.inputTags, { fromMs: WINDOW.fromMs - 8 * MINUTE, toMs: WINDOW.toMs }), WINDOW);
+      const set = await predictor(new GeneratedData(), 7).execute(
+        model,
+        frameOf(model.inputTags, { fromMs: WINDOW.fromMs - 8 * MINUTE, toMs: WINDOW.toMs }),
+        WINDOW,
+      );
       expect(set.rows.map((r) => r.timeMs)).to.deep.equal(Array.from(bucketStarts(WINDOW, MINUTE)));
       const posts = server.requests.filter((r) => r.path.endsWith('/anomaly/prediction'));
       expect(posts).to.have.length(Math.ceil(38 / 7));
@@ -158,7 +201,11 @@ for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
     it('drops incomplete rows, applies the row filter with its buffer, and counts both', async () => {
       server.deploy('plant', [spec({ rowFilter: [`\`${TAGS[0]}\` > 0`, '`tag "b"` < 11.9'], rowFilterBufferSize: 1 })]);
       const model = await describe_();
-      const frame = frameOf(model.inputTags, { fromMs: WINDOW.fromMs - 5 * MINUTE, toMs: WINDOW.toMs }, (tag, t) => tag === TAGS[2] && t === WINDOW.fromMs + 10 * MINUTE);
+      const frame = frameOf(
+        model.inputTags,
+        { fromMs: WINDOW.fromMs - 5 * MINUTE, toMs: WINDOW.toMs },
+        (tag, t) => tag === TAGS[2] && t === WINDOW.fromMs + 10 * MINUTE,
+      );
       const set = await predictor().execute(model, frame, WINDOW);
       const b = frame.columns[1]!;
       const failing = Array.from(frame.timestamps).filter((t, j) => !(b[j]! < 11.9) && t !== WINDOW.fromMs + 10 * MINUTE).length;
@@ -172,7 +219,11 @@ for (const flavour of ['0.57', '6.x'] as GordoFlavour[]) {
       server.deploy('plant', [spec({ targetTags: [TAGS[1]!, 'downstream flow'] })]);
       const model = await describe_();
       const data = new GeneratedData();
-      const set = await predictor(data).execute(model, frameOf(model.inputTags, { fromMs: WINDOW.fromMs - 5 * MINUTE, toMs: WINDOW.toMs }), WINDOW);
+      const set = await predictor(data).execute(
+        model,
+        frameOf(model.inputTags, { fromMs: WINDOW.fromMs - 5 * MINUTE, toMs: WINDOW.toMs }),
+        WINDOW,
+      );
       expect(data.reads).to.deep.equal([['downstream flow']]);
       expect(set.tagNames).to.deep.equal([TAGS[1], 'downstream flow']);
       expect(set.rows).to.have.length(30);
@@ -198,17 +249,28 @@ describe('gordo client authentication (protocol)', () => {
     try {
       const revision = server.deploy('plant', [spec()]);
       const tokens = createBearerTokenSource(parseCredentialConfig({ kind: 'static', token: 'secret-token' }, 'predictor.credential'));
-      expect(await new GordoClient({ baseUrl: server.url, timeoutMs: 2_000, maxSockets: 2, tokens }).models('plant', revision)).to.deep.equal(['model-a']);
+      expect(
+        await new GordoClient({ baseUrl: server.url, timeoutMs: 2_000, maxSockets: 2, tokens }).models('plant', revision),
+      ).to.deep.equal(['model-a']);
       expect(server.requests[0]!.authorization).to.equal('Bearer secret-token');
 
       const issued = ['stale', 'fresh'];
       let invalidated = 0;
-      const rotating: BearerTokenSource = { token: async () => (issued[invalidated] === 'fresh' ? 'secret-token' : 'stale'), invalidate: () => { invalidated++; } };
-      expect(await new GordoClient({ baseUrl: server.url, timeoutMs: 2_000, maxSockets: 2, tokens: rotating }).models('plant', revision)).to.deep.equal(['model-a']);
+      const rotating: BearerTokenSource = {
+        token: async () => (issued[invalidated] === 'fresh' ? 'secret-token' : 'stale'),
+        invalidate: () => {
+          invalidated++;
+        },
+      };
+      expect(
+        await new GordoClient({ baseUrl: server.url, timeoutMs: 2_000, maxSockets: 2, tokens: rotating }).models('plant', revision),
+      ).to.deep.equal(['model-a']);
       expect(invalidated).to.equal(1);
 
       const wrong: BearerTokenSource = { token: async () => 'wrong', invalidate: () => {} };
-      const err = await rejection(new GordoClient({ baseUrl: server.url, timeoutMs: 2_000, maxSockets: 2, tokens: wrong }).models('plant', revision));
+      const err = await rejection(
+        new GordoClient({ baseUrl: server.url, timeoutMs: 2_000, maxSockets: 2, tokens: wrong }).models('plant', revision),
+      );
       expect(err).to.be.instanceOf(ProviderError).and.to.include({ retryable: false });
       expect(err.message).to.contain('HTTP 401').and.not.contain('wrong');
     } finally {

@@ -11,7 +11,7 @@ const PROJECT = 'plant';
  * scheduler and two executors against the loopback Kubernetes API server and Gordo server (protocol).
  */
 describe('gordo cycle: kubernetes model info, gordo predictor, embedded sensor store (protocol)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let gordo: GordoServer;
   let kube: KubernetesServer;
   let cycle: GordoCycle | undefined;
@@ -28,11 +28,21 @@ describe('gordo cycle: kubernetes model info, gordo predictor, embedded sensor s
   });
 
   /** Deploys `built` on the Gordo server and the CRDs; `failed` and `building` exist only as Model resources. */
-  function deploy(built: readonly GordoModelSpec[], failed: readonly GordoModelSpec[] = [], building: readonly GordoModelSpec[] = []): string {
+  function deploy(
+    built: readonly GordoModelSpec[],
+    failed: readonly GordoModelSpec[] = [],
+    building: readonly GordoModelSpec[] = [],
+  ): string {
     const revision = gordo.deploy(PROJECT, built, { expected: [...built, ...failed, ...building].map((m) => m.name) });
-    kube.putGordo(NAMESPACE, PROJECT, revision, [...built, ...failed, ...building].map((m) => m.name));
+    kube.putGordo(
+      NAMESPACE,
+      PROJECT,
+      revision,
+      [...built, ...failed, ...building].map((m) => m.name),
+    );
     for (const m of built) kube.putModel(NAMESPACE, PROJECT, revision, m.name, modelConfigOf(m), 'Succeeded');
-    for (const m of failed) kube.putModel(NAMESPACE, PROJECT, revision, m.name, modelConfigOf(m), 'Failed', 'ValueError: not enough training data');
+    for (const m of failed)
+      kube.putModel(NAMESPACE, PROJECT, revision, m.name, modelConfigOf(m), 'Failed', 'ValueError: not enough training data');
     for (const m of building) kube.putModel(NAMESPACE, PROJECT, revision, m.name, modelConfigOf(m), 'InProgress');
     return revision;
   }
@@ -60,7 +70,9 @@ describe('gordo cycle: kubernetes model info, gordo predictor, embedded sensor s
 
     const { reader } = cycle;
     expect(reader.windowStates()).to.deep.equal({ succeeded: 16 });
-    const perModel = reader.all<{ model: string; revision: string; n: number }>('SELECT model, revision, COUNT(*) AS n FROM prediction GROUP BY model, revision ORDER BY model');
+    const perModel = reader.all<{ model: string; revision: string; n: number }>(
+      'SELECT model, revision, COUNT(*) AS n FROM prediction GROUP BY model, revision ORDER BY model',
+    );
     expect(perModel).to.deep.equal(models.slice(0, 4).map((m) => ({ model: m.name, revision, n: windowsPerModel * rowsPerWindow })));
     expect(reader.count('SELECT COUNT(*) FROM prediction_window WHERE model IN (?, ?)', models[4]!.name, models[5]!.name)).to.equal(0);
     // Every call of every task named the window's revision.
@@ -84,7 +96,10 @@ describe('gordo cycle: kubernetes model info, gordo predictor, embedded sensor s
     await cycle.drain(2);
     expect(second).to.not.equal('');
     const { reader } = cycle;
-    const oldWindows = reader.all<{ state: string; error_message: string | null }>('SELECT state, error_message FROM prediction_window WHERE revision = ?', first);
+    const oldWindows = reader.all<{ state: string; error_message: string | null }>(
+      'SELECT state, error_message FROM prediction_window WHERE revision = ?',
+      first,
+    );
     expect(oldWindows).to.have.length(16);
     const gone = oldWindows.filter((w) => w.state === 'dead');
     expect(gone.length, 'old-revision windows that met the 410').to.be.greaterThan(0);
@@ -115,7 +130,10 @@ describe('gordo cycle: kubernetes model info, gordo predictor, embedded sensor s
     const pass = await cycle.runScheduler();
     expect(pass).to.include({ models: 2, listingFailures: 1, windowsQueued: 8 });
     for (const project of ['east', 'west']) {
-      expect(gordo.requests.filter((r) => r.path === `/gordo/v0/${project}/revisions`), project).to.have.length(1);
+      expect(
+        gordo.requests.filter((r) => r.path === `/gordo/v0/${project}/revisions`),
+        project,
+      ).to.have.length(1);
     }
     await cycle.drain(2);
     expect(cycle.reader.windowStates()).to.deep.equal({ succeeded: 8 });

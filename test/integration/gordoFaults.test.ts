@@ -11,11 +11,13 @@ const predictions = (r: { path: string }) => r.path.endsWith('/prediction');
  * prediction endpoints is dead-lettered with the server's message. Protocol tests against the loopback server.
  */
 describe('gordo faults during a cycle (protocol)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let gordo: GordoServer;
   let cycle: GordoCycle | undefined;
 
-  beforeEach(async () => { gordo = await GordoServer.start({ flavour: '0.57' }); });
+  beforeEach(async () => {
+    gordo = await GordoServer.start({ flavour: '0.57' });
+  });
   afterEach(async () => {
     await cycle?.close();
     cycle = undefined;
@@ -34,7 +36,11 @@ describe('gordo faults during a cycle (protocol)', function () {
 
   const faults: [string, GordoFault, string][] = [
     ['answering 503 for a while', { kind: 'status', status: 503, times: 8, match: predictions }, '5s'],
-    ['answering 502 from the gateway on metadata', { kind: 'status', status: 502, times: 3, match: (r) => r.path.endsWith('/metadata') }, '5s'],
+    [
+      'answering 502 from the gateway on metadata',
+      { kind: 'status', status: 502, times: 3, match: (r) => r.path.endsWith('/metadata') },
+      '5s',
+    ],
     ['timing out', { kind: 'hang', times: 3, match: predictions }, '300ms'],
     ['closing connections', { kind: 'reset', times: 6, match: (r) => r.path.endsWith('/metadata') || predictions(r) }, '5s'],
   ];
@@ -44,7 +50,11 @@ describe('gordo faults during a cycle (protocol)', function () {
       const { reader } = await runCycle(`gordo-fault-${fault.kind}`, plantModels(3), timeout);
       await cycle!.drain(2);
       expect(fault.times, 'every injected fault was met').to.equal(0);
-      expect(reader.windowStates(), JSON.stringify(reader.all('SELECT * FROM task_run ORDER BY rowid LIMIT 6')) + JSON.stringify(reader.all('SELECT * FROM queue_message LIMIT 2'))).to.deep.equal({ succeeded: 12 });
+      expect(
+        reader.windowStates(),
+        JSON.stringify(reader.all('SELECT * FROM task_run ORDER BY rowid LIMIT 6')) +
+          JSON.stringify(reader.all('SELECT * FROM queue_message LIMIT 2')),
+      ).to.deep.equal({ succeeded: 12 });
       expect(reader.count('SELECT COUNT(*) FROM prediction')).to.equal(12 * 30);
     });
   }
@@ -53,18 +63,25 @@ describe('gordo faults during a cycle (protocol)', function () {
     const models = plantModels(3, (i) => (i === 0 ? { kind: 'broken' } : i === 1 ? { kind: 'plain' } : {}));
     const { reader } = await runCycle('gordo-422', models);
     await cycle!.drain(2);
-    const byModel = reader.all<{ model: string; state: string; error_message: string | null }>('SELECT model, state, error_message FROM prediction_window ORDER BY model');
+    const byModel = reader.all<{ model: string; state: string; error_message: string | null }>(
+      'SELECT model, state, error_message FROM prediction_window ORDER BY model',
+    );
     const broken = byModel.filter((w) => w.model === models[0]!.name);
     expect(broken.map((w) => w.state)).to.deep.equal(['dead', 'dead', 'dead', 'dead']);
-    for (const w of broken) expect(w.error_message).to.match(/422 on both \/anomaly\/prediction and \/prediction.*Model is not an AnomalyDetector/);
+    for (const w of broken)
+      expect(w.error_message).to.match(/422 on both \/anomaly\/prediction and \/prediction.*Model is not an AnomalyDetector/);
     expect(reader.count(`SELECT COUNT(*) FROM queue_message WHERE dead_reason LIKE '%Model is not an AnomalyDetector%'`)).to.equal(4);
     // The plain model falls back to /prediction (for that model only) and completes; the anomaly model is untouched.
     expect(byModel.filter((w) => w.model !== models[0]!.name).every((w) => w.state === 'succeeded')).to.equal(true);
     const anomalyCalls = (name: string) => gordo.requests.filter((r) => r.path.endsWith(`/${name}/anomaly/prediction`)).length;
     // Once a 422 is seen, later tasks of that executor go straight to /prediction (tasks already in flight may still meet it).
     expect(anomalyCalls(models[1]!.name)).to.be.within(1, 4);
-    expect(gordo.requests.filter((r) => r.path.endsWith(`/${models[1]!.name}/prediction`) && !r.path.includes('anomaly'))).to.have.length(4);
+    expect(gordo.requests.filter((r) => r.path.endsWith(`/${models[1]!.name}/prediction`) && !r.path.includes('anomaly'))).to.have.length(
+      4,
+    );
     expect(anomalyCalls(models[2]!.name)).to.equal(4);
-    expect(gordo.requests.filter((r) => r.path.endsWith(`/${models[2]!.name}/prediction`) && !r.path.includes('anomaly'))).to.have.length(0);
+    expect(gordo.requests.filter((r) => r.path.endsWith(`/${models[2]!.name}/prediction`) && !r.path.includes('anomaly'))).to.have.length(
+      0,
+    );
   });
 });

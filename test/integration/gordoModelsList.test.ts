@@ -7,7 +7,7 @@ import { KubernetesServer } from '../servers/kubernetesServer.js';
 
 /** `latigo models list` over the Gordo CRDs: every model of the current revision with its phase (protocol). */
 describe('latigo models list with model_info: kubernetes and predictor: gordo (protocol)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let gordo: GordoServer;
   let kube: KubernetesServer;
   let workspace: Workspace;
@@ -29,11 +29,16 @@ describe('latigo models list with model_info: kubernetes and predictor: gordo (p
     kube.putModel('kubeflow', 'plant', revision, a!.name, modelConfigOf(a!), 'Succeeded');
     kube.putModel('kubeflow', 'plant', revision, b!.name, modelConfigOf(b!), 'Failed', 'ValueError: no data');
     kube.putModel('kubeflow', 'plant', revision, c!.name, modelConfigOf(c!), 'InProgress');
-    const config = workspace.writeConfig(workspace.testConfig({
-      model_info: { type: 'kubernetes', namespace: 'kubeflow', kubeconfig: kube.writeKubeconfig() },
-      predictor: { type: 'gordo', url: gordo.url },
-    }));
+    const config = workspace.writeConfig(
+      workspace.testConfig({
+        model_info: { type: 'kubernetes', namespace: 'kubeflow', kubeconfig: kube.writeKubeconfig() },
+        predictor: { type: 'gordo', url: gordo.url },
+      }),
+    );
 
+    // `models list` is read-only: it refuses a database that does not exist, so the workspace creates one first.
+    const migrated = await runCli(['--config', config, 'migrate'], { cwd: workspace.dir });
+    expect(migrated.code, migrated.stderr).to.equal(0);
     const json = await runCli(['--config', config, 'models', 'list', '--json'], { cwd: workspace.dir });
     expect(json.code, json.stderr).to.equal(0);
     expect(JSON.parse(json.stdout)).to.deep.equal([

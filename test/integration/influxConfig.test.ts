@@ -30,7 +30,9 @@ function exampleInfluxSections(): string {
 
 describe('influx: the configuration documented in local_config.example.yaml', () => {
   let dir: string;
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'latigo-influx-config-')); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'latigo-influx-config-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('loads and binds the influx providers of every role, without connecting', async () => {
@@ -39,7 +41,10 @@ describe('influx: the configuration documented in local_config.example.yaml', ()
     const file = join(dir, 'config.yaml');
     // sensor_information takes the same keys as sensor_data.
     const sensorData = sections.slice(0, sections.indexOf('prediction_storage:'));
-    writeFileSync(file, `database: { url: "sqlite:${join(dir, 'db.sqlite')}" }\n${sections}\n${sensorData.replace('sensor_data:', 'sensor_information:')}`);
+    writeFileSync(
+      file,
+      `database: { url: "sqlite:${join(dir, 'db.sqlite')}" }\n${sections}\n${sensorData.replace('sensor_data:', 'sensor_information:')}`,
+    );
     const config = await loadConfig({ file, env: { INFLUX_TOKEN: 'from-the-environment' }, catalog: providerCatalog });
     expect(config.providers.sensor_data.type).to.equal('influx');
     expect(config.providers.sensor_data.config).to.deep.include({ token: 'from-the-environment', url: 'http://localhost:8086', api: 'v1' });
@@ -52,7 +57,10 @@ describe('influx: the configuration documented in local_config.example.yaml', ()
   it('stops at an unknown type-specific key with its path', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'sensor_data:\n  type: influx\n  measurment: sensor\n');
-    const err = await loadConfig({ file, env: {}, catalog: providerCatalog }).then(() => undefined, (e: Error) => e);
+    const err = await loadConfig({ file, env: {}, catalog: providerCatalog }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).to.match(/invalid configuration at sensor_data: unknown key "measurment"/);
   });
 });

@@ -1,20 +1,22 @@
 import { expect } from 'chai';
 import type { SensorTag } from '../../src/domain/SensorTag.js';
 import { Influxd, uniqueDatabaseName } from '../servers/influxd.js';
-import { fromStoredName, predictionStorage, sensorLines, sensorProviders, toStoredName, type InfluxTarget } from './helpers/influx.js';
+import {
+  fromStoredName,
+  hostileNames,
+  predictionStorage,
+  sensorLines,
+  sensorProviders,
+  toStoredName,
+  type InfluxTarget,
+} from './helpers/influx.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const RES = 10_000;
 const range = { fromMs: T0, toMs: T0 + 6 * RES };
 
-/** Names with every character that means something to line protocol, InfluxQL or a shell. */
-const hostileNames: readonly string[] = [
-  `it's "quoted"`, 'C:\\plant\\', 'a\\,b', 'back\\ slash', 'comma, space and=equals', 'line\nbreak', 'carriage\rreturn', 'tab\there',
-  'ünïcödé 温度 🌡', '#hash', '%enc:looks encoded', 'x" OR 1=1 --', "x' OR 1=1 --", '"; DROP DATABASE "victims', "'; DROP MEASUREMENT sensor; --", ' ',
-];
-
 describe('influx: hostile names on a real influxd (v1 API)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let server: Influxd;
   let database: string;
   let target: InfluxTarget;
@@ -24,7 +26,9 @@ describe('influx: hostile names on a real influxd (v1 API)', function () {
     await server.createDatabase(database);
     target = { raw: { url: server.url, api: 'v1', database }, writeRaw: (lines) => server.write(database, lines) };
   });
-  after(async () => { await server?.remove(); });
+  after(async () => {
+    await server?.remove();
+  });
 
   const layouts = [
     { name: 'sensor names in a tag', extra: {}, storedNames: 'SHOW TAG VALUES FROM "sensor" WITH KEY = "tag"' },
@@ -38,7 +42,8 @@ describe('influx: hostile names on a real influxd (v1 API)', function () {
   for (const layout of layouts) {
     describe(layout.name, () => {
       let providers: ReturnType<typeof sensorProviders>;
-      const tags: SensorTag[] = hostileNames.map((name, i) => ({ name, asset: `asset ${name}`, unit: i % 2 === 0 ? `unit "${name}"` : undefined }))
+      const tags: SensorTag[] = hostileNames
+        .map((name, i) => ({ name, asset: `asset ${name}`, unit: i % 2 === 0 ? `unit "${name}"` : undefined }))
         .map((t) => (t.unit === undefined ? { name: t.name, asset: t.asset } : { name: t.name, asset: t.asset, unit: t.unit }));
       const victim: SensorTag = { name: 'victim', asset: 'victims' };
       before(async () => {
@@ -47,8 +52,11 @@ describe('influx: hostile names on a real influxd (v1 API)', function () {
         target = { raw: { url: server.url, api: 'v1', database: db }, writeRaw: (lines) => server.write(db, lines) };
         providers = sensorProviders(target, layout.extra);
         // Every hostile sensor has points of its own value; the victim's values must never leak into them.
-        const points = [...tags.map((t, i) => ({ tag: t.name, timeMs: T0 + RES, value: i + 1 })), { tag: victim.name, timeMs: T0, value: 999 },
-          { tag: victim.name, timeMs: T0 + RES, value: 999 }];
+        const points = [
+          ...tags.map((t, i) => ({ tag: t.name, timeMs: T0 + RES, value: i + 1 })),
+          { tag: victim.name, timeMs: T0, value: 999 },
+          { tag: victim.name, timeMs: T0 + RES, value: 999 },
+        ];
         await target.writeRaw(sensorLines(providers.config.sensors, [...tags, victim], points));
       });
 
@@ -61,8 +69,18 @@ describe('influx: hostile names on a real influxd (v1 API)', function () {
       });
 
       it('selects nothing for injection-shaped names that do not exist, and leaves the database intact', async () => {
-        const probes = ['victim" OR 1=1 --', "victim' OR '1'='1", '"; DROP DATABASE "' + database, "victim'; DROP MEASUREMENT \"sensor\"; --", 'victim\\'];
-        const frame = await providers.data.getData(probes.map((name) => ({ name, asset: 'x' })), range, RES);
+        const probes = [
+          'victim" OR 1=1 --',
+          "victim' OR '1'='1",
+          '"; DROP DATABASE "' + database,
+          'victim\'; DROP MEASUREMENT "sensor"; --',
+          'victim\\',
+        ];
+        const frame = await providers.data.getData(
+          probes.map((name) => ({ name, asset: 'x' })),
+          range,
+          RES,
+        );
         for (const column of frame.columns) expect(Array.from(column).every(Number.isNaN)).to.equal(true);
         expect(frame.quality.rawPoints).to.equal(0);
         for (const probe of probes) expect(await providers.information.sensorExists(probe), probe).to.equal(false);
@@ -83,7 +101,11 @@ describe('influx: hostile names on a real influxd (v1 API)', function () {
       it('stores names that line protocol can carry as they are, and the others percent-encoded', async () => {
         const answer = await server.query(layout.storedNames, String(target.raw.database));
         const stored = (answer.results?.[0]?.series?.[0]?.values ?? []).map((row) => String(row.at(-1)));
-        expect(stored).to.include('comma, space and=equals').and.include('x" OR 1=1 --').and.include('ünïcödé 温度 🌡').and.include('tab\there');
+        expect(stored)
+          .to.include('comma, space and=equals')
+          .and.include('x" OR 1=1 --')
+          .and.include('ünïcödé 温度 🌡')
+          .and.include('tab\there');
         expect(stored).to.include('%enc:line%0Abreak').and.include('%enc:C:%5Cplant%5C').and.include('%enc:%25enc:looks encoded');
         expect(stored.map(fromStoredName).sort()).to.deep.equal([...hostileNames, 'victim'].sort());
       });
@@ -95,12 +117,28 @@ describe('influx: hostile names on a real influxd (v1 API)', function () {
     const project = hostileNames[0]!;
     const model = 'x" OR 1=1 --\nmodel';
     const set = {
-      project, model, revision: 'C:\\rev\\', window: range, tagNames: [...hostileNames],
-      rows: [{ timeMs: T0, outputs: hostileNames.map((_, i) => i), contributions: hostileNames.map((_, i) => i / 10), totalAnomaly: 3, threshold: 2, isAnomaly: true }],
+      project,
+      model,
+      revision: 'C:\\rev\\',
+      window: range,
+      tagNames: [...hostileNames],
+      rows: [
+        {
+          timeMs: T0,
+          outputs: hostileNames.map((_, i) => i),
+          contributions: hostileNames.map((_, i) => i / 10),
+          totalAnomaly: 3,
+          threshold: 2,
+          isAnomaly: true,
+        },
+      ],
     };
     expect(await storage.store(set)).to.deep.equal({ written: 1, droppedNonFinite: 0 });
-    const answer = await server.query(`SELECT "value" FROM "prediction" WHERE "model" = '${toStoredName(model).replace(/'/g, "\\'")}' ` +
-      `AND "output" = 'model-output' GROUP BY "tag", "project", "revision"`, String(target.raw.database));
+    const answer = await server.query(
+      `SELECT "value" FROM "prediction" WHERE "model" = '${toStoredName(model).replace(/'/g, "\\'")}' ` +
+        `AND "output" = 'model-output' GROUP BY "tag", "project", "revision"`,
+      String(target.raw.database),
+    );
     const series = answer.results?.[0]?.series ?? [];
     expect(series.map((s) => fromStoredName(s.tags!.tag!)).sort()).to.deep.equal([...hostileNames].sort());
     for (const s of series) {

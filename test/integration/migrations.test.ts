@@ -1,17 +1,32 @@
+import { withBuiltInTables } from '../fixtures/builtInMigrations.js';
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Database } from '../../src/persistence/dataSource.js';
+import { openDatabase, type OpenDatabase as Database } from '../../src/persistence/dataSource.js';
 import { migrationStatus, revertAllMigrations, runMigrations } from '../../src/persistence/migrate.js';
 
 const tables = [
-  'prediction_window', 'task_run', 'queue_message', 'scheduler_state', 'sensor', 'sensor_point',
-  'model_definition', 'model_revision', 'prediction_series', 'prediction', 'demo_fault',
+  'run',
+  'backfill_job',
+  'process',
+  'prediction_window',
+  'task_run',
+  'queue_message',
+  'scheduler_state',
+  'sensor',
+  'sensor_point',
+  'model_definition',
+  'model_revision',
+  'prediction_series',
+  'prediction',
+  'demo_fault',
 ];
 
 async function existingTables(db: Database): Promise<string[]> {
-  const rows = await db.dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") as { name: string }[];
+  const rows = await db.dataSource.query<{ name: string }[]>(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+  );
   return rows.map((r) => r.name).sort();
 }
 
@@ -21,7 +36,7 @@ describe('migrations on a fresh SQLite file', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'latigo-migrations-'));
-    db = await openDatabase({ url: 'sqlite:' + join(dir, 'fresh.sqlite'), busyTimeoutMs: 5000, logQueries: false });
+    db = await openDatabase({ url: 'sqlite:' + join(dir, 'fresh.sqlite'), busyTimeoutMs: 5000, logQueries: false }, withBuiltInTables);
   });
   afterEach(async () => {
     await db.close();

@@ -5,6 +5,7 @@ import { openWorkspaceDatabase, seedFleet, sendTaskMessages, taskMessage, type F
 import { auditWindows, modelKey, storedTimes, timeGrid } from './helpers/predictions.js';
 import { DatabaseReader, waitFor } from './helpers/sqlite.js';
 import { Workspace } from './helpers/workspace.js';
+import type { StatusReport } from '../../src/cli/statusReport.js';
 
 const MODELS = 200;
 const INTERVAL_MS = 30 * 60_000;
@@ -14,7 +15,7 @@ const INTERVAL_MS = 30 * 60_000;
  * queues a fixed past hour (two 30-minute windows per model), two `executor` processes drain the queue.
  */
 describe('pipeline: a cycle of 200 models on SQLite', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let workspace: Workspace;
   let config: string;
   let fleet: Fleet;
@@ -27,7 +28,7 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
   const rowsPerWindow = () => INTERVAL_MS / fleet.resolutionMs;
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(180_000);
     workspace = new Workspace('pipeline');
     config = workspace.writeConfig(workspace.testConfig({ scheduler: { interval: '30m' }, executor: { concurrency: 16 } }));
     fleet = await seedFleet(workspace.databasePath, { models: MODELS, tagsPerModel: 3 });
@@ -35,7 +36,9 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
 
     const backfill = await runCli(['--config', config, 'backfill', '--from', from(), '--to', to()], { cwd: workspace.dir });
     expect(backfill.code, backfill.stderr).to.equal(0);
-    expect(backfill.stdout).to.contain(`backfill done: ${MODELS * windowsPerModel()} windows of ${MODELS} model(s); ${MODELS * windowsPerModel()} queued`);
+    expect(backfill.stdout).to.contain(
+      `backfill done: ${MODELS * windowsPerModel()} windows of ${MODELS} model(s); ${MODELS * windowsPerModel()} queued`,
+    );
     await drainWithExecutors(['executor-1', 'executor-2']);
   });
 
@@ -50,11 +53,16 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
     const executors: CliProcess[] = names.map((name) => startCli(['--config', config, 'executor', '--name', name], { cwd: workspace.dir }));
     started.push(...executors);
     try {
-      await waitFor(() => reader.count('SELECT COUNT(*) FROM queue_message') === 0
-        && reader.count(`SELECT COUNT(*) FROM prediction_window WHERE state IN ('queued', 'running')`) === 0, {
-        timeoutMs: 45_000,
-        describe: () => `the queue to drain: ${JSON.stringify(reader.windowStates())}\n${executors.map((e) => (e.stderr + e.stdout).slice(-2000)).join('\n')}`,
-      });
+      await waitFor(
+        () =>
+          reader.count('SELECT COUNT(*) FROM queue_message') === 0 &&
+          reader.count(`SELECT COUNT(*) FROM prediction_window WHERE state IN ('queued', 'running')`) === 0,
+        {
+          timeoutMs: 45_000,
+          describe: () =>
+            `the queue to drain: ${JSON.stringify(reader.windowStates())}\n${executors.map((e) => (e.stderr + e.stdout).slice(-2000)).join('\n')}`,
+        },
+      );
       for (const executor of executors) executor.child.kill('SIGTERM');
       for (const executor of executors) {
         const exit = await executor.untilExit(20_000);
@@ -71,8 +79,9 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
     expect(reader.count('SELECT COUNT(*) FROM prediction')).to.equal(windows * rowsPerWindow());
     expectEveryTimestampOnce();
     // Each window was done by exactly one run, which stored exactly its rows.
-    const off = auditWindows(reader).filter((w) => w.state !== 'succeeded' || w.succeeded_runs !== 1
-      || w.rows_written !== rowsPerWindow() || w.stored !== rowsPerWindow());
+    const off = auditWindows(reader).filter(
+      (w) => w.state !== 'succeeded' || w.succeeded_runs !== 1 || w.rows_written !== rowsPerWindow() || w.stored !== rowsPerWindow(),
+    );
     expect(off, 'windows not done exactly once').to.deep.equal([]);
     expect(reader.count(`SELECT COUNT(*) FROM task_run WHERE status = 'succeeded'`)).to.equal(windows);
   });
@@ -90,9 +99,16 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
     const result = await runCli(['--config', config, 'status', '--json'], { cwd: workspace.dir });
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout.trim().split('\n'), 'one JSON object on stdout').to.have.length(1);
-    const status = JSON.parse(result.stdout);
+    const status = JSON.parse(result.stdout) as StatusReport;
     expect(status.queue).to.include({ ready: 0, leased: 0, delayed: 0, dead: 0 });
-    expect(status.runs).to.include({ queued: 0, running: 0, succeeded: MODELS * windowsPerModel(), failed: 0, insufficient_data: 0, dead: 0 });
+    expect(status.runs).to.include({
+      queued: 0,
+      running: 0,
+      succeeded: MODELS * windowsPerModel(),
+      failed: 0,
+      insufficient_data: 0,
+      dead: 0,
+    });
     expect(status.runs.by_error_class).to.deep.equal({});
     expect(status.predictions).to.equal(MODELS * windowsPerModel() * rowsPerWindow());
     expect(status.latest_anomalies).to.be.an('array');
@@ -111,18 +127,24 @@ describe('pipeline: a cycle of 200 models on SQLite', function () {
     const before = reader.count('SELECT COUNT(*) FROM prediction');
     const runsBefore = reader.count('SELECT COUNT(*) FROM task_run');
     const windows = reader.all<{ project: string; model: string; revision: string; from_ms: number; to_ms: number }>(
-      'SELECT project, model, revision, from_ms, to_ms FROM prediction_window');
+      'SELECT project, model, revision, from_ms, to_ms FROM prediction_window',
+    );
     // A crash after the store committed but before the ledger recorded it: the window is still
     // open, so the redelivered task really runs again and overwrites its own rows.
     const reopened = 50;
     const db = await openWorkspaceDatabase(workspace.databasePath);
     try {
-      await db.dataSource.query(`UPDATE prediction_window SET state = 'running' WHERE task_id IN (SELECT task_id FROM prediction_window ORDER BY task_id LIMIT ?)`, [reopened]);
+      await db.dataSource.query(
+        `UPDATE prediction_window SET state = 'running' WHERE task_id IN (SELECT task_id FROM prediction_window ORDER BY task_id LIMIT ?)`,
+        [reopened],
+      );
     } finally {
       await db.close();
     }
-    const sent = await sendTaskMessages(workspace.databasePath,
-      windows.map((w) => taskMessage(newTask(w.project, w.model, w.revision, { fromMs: w.from_ms, toMs: w.to_ms }))));
+    const sent = await sendTaskMessages(
+      workspace.databasePath,
+      windows.map((w) => taskMessage(newTask(w.project, w.model, w.revision, { fromMs: w.from_ms, toMs: w.to_ms }))),
+    );
     expect(sent).to.equal(windows.length);
 
     await drainWithExecutors(['executor-3', 'executor-4']);

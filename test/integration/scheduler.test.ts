@@ -8,7 +8,7 @@ import { MIN, at, models, SchedulerWorld } from '../unit/scheduler/schedulerHarn
  * query per model or per window, which would take tens of seconds.
  */
 describe('scheduler with 9,000 models (SQLite)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let world: SchedulerWorld;
   const config = { intervalMs: 30 * MIN, catchUpHorizonMs: 30 * MIN, batchSize: 1000 };
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { EmbeddedSensorStore } from '../../providers/embedded/EmbeddedSensorStore.js';
 import { toNumberedPlaceholders } from '../../src/persistence/sql/placeholders.js';
-import type { Database } from '../../src/persistence/dataSource.js';
+import type { OpenDatabase as Database } from '../../src/persistence/dataSource.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { useThrowawayPostgres } from './helpers/postgres.js';
 
@@ -40,19 +40,24 @@ function nodes(plan: PlanNode): PlanNode[] {
 }
 
 describe('range reads of sensor_point on PostgreSQL', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   const server = useThrowawayPostgres();
   let db: Database;
 
   before(async () => {
     db = await server.open();
-    await db.dataSource.query(`INSERT INTO sensor (name, asset) SELECT 'tag ' || s, 'asset ' || (s / 8) FROM generate_series(1, ${SENSORS}) s`);
+    await db.dataSource.query(
+      `INSERT INTO sensor (name, asset) SELECT 'tag ' || s, 'asset ' || (s / 8) FROM generate_series(1, ${SENSORS}) s`,
+    );
     await db.dataSource.query(
       `INSERT INTO sensor_point (sensor_id, time_ms, value)
-       SELECT s, ${T0}::bigint + i * ${RES}, random() FROM generate_series(0, ${POINTS_PER_SENSOR - 1}) i, generate_series(1, ${SENSORS}) s`);
+       SELECT s, ${T0}::bigint + i * ${RES}, random() FROM generate_series(0, ${POINTS_PER_SENSOR - 1}) i, generate_series(1, ${SENSORS}) s`,
+    );
     await db.dataSource.query('ANALYZE sensor_point');
   });
-  after(async () => { await db?.close(); });
+  after(async () => {
+    await db?.close();
+  });
 
   it('use the primary key (sensor_id, time_ms) for both the sensors and the time range', async () => {
     const store = new EmbeddedSensorStore(db, silentLogger);
@@ -60,19 +65,38 @@ describe('range reads of sensor_point on PostgreSQL', function () {
     const range = { fromMs: T0 + 500 * RES, toMs: T0 + 680 * RES };
     // The read as the store describes it: its SQL (with the parameters in a trailing comment).
     const query = store.rangeSpecifier(tags, range, RES);
-    const ids = (await db.dataSource.query(`SELECT id FROM sensor WHERE name = ANY($1)`, [tags.map((t) => t.name)]) as { id: number }[]).map((r) => r.id);
+    const ids = (await db.dataSource.query<{ id: number }[]>(`SELECT id FROM sensor WHERE name = ANY($1)`, [tags.map((t) => t.name)])).map(
+      (r) => r.id,
+    );
 
-    const [{ 'QUERY PLAN': [{ Plan: plan }] }] = await db.dataSource.query(
-      `EXPLAIN (FORMAT JSON) ${toNumberedPlaceholders(query)}`, [...ids, range.fromMs, range.toMs]) as [{ 'QUERY PLAN': [{ Plan: PlanNode }] }];
-    const [{ name: primaryKey }] = await db.dataSource.query(
-      "SELECT conname AS name FROM pg_constraint WHERE conrelid = 'sensor_point'::regclass AND contype = 'p'") as [{ name: string }];
+    const [
+      {
+        'QUERY PLAN': [{ Plan: plan }],
+      },
+    ] = await db.dataSource.query<[{ 'QUERY PLAN': [{ Plan: PlanNode }] }]>(`EXPLAIN (FORMAT JSON) ${toNumberedPlaceholders(query)}`, [
+      ...ids,
+      range.fromMs,
+      range.toMs,
+    ]);
+    const [{ name: primaryKey }] = await db.dataSource.query<[{ name: string }]>(
+      "SELECT conname AS name FROM pg_constraint WHERE conrelid = 'sensor_point'::regclass AND contype = 'p'",
+    );
 
     const shown = JSON.stringify(plan, null, 1);
-    expect(nodes(plan).map((n) => n['Node Type']), shown).to.not.include('Seq Scan');
+    expect(
+      nodes(plan).map((n) => n['Node Type']),
+      shown,
+    ).to.not.include('Seq Scan');
     const scan = nodes(plan).find((n) => n['Index Name'] === primaryKey);
     expect(scan, shown).to.not.equal(undefined);
-    expect(scan!['Index Cond'], shown).to.match(/sensor_id = ANY/).and.match(/time_ms >= /).and.match(/time_ms < /);
-    expect(nodes(plan).some((n) => n.Filter !== undefined), shown).to.equal(false);
+    expect(scan!['Index Cond'], shown)
+      .to.match(/sensor_id = ANY/)
+      .and.match(/time_ms >= /)
+      .and.match(/time_ms < /);
+    expect(
+      nodes(plan).some((n) => n.Filter !== undefined),
+      shown,
+    ).to.equal(false);
 
     const frame = await store.getData(tags, range, RES);
     expect(frame.quality.rawPoints).to.equal(tags.length * 180);

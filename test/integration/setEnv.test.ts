@@ -15,20 +15,29 @@ const SCHEDULE_NAME = "line one\nline 'two' $HOME\n";
 /** Runs `script` in bash: `eval`s it (as an operator does with `eval "$(latigo set-env)"`), then dumps the environment. */
 function evalInBash(script: string): Record<string, string> {
   const result = spawnSync('bash', ['-c', 'eval "$(cat)" && env -0'], {
-    input: script, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, encoding: 'utf8',
+    input: script,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    encoding: 'utf8',
   });
   expect(result.status, result.stderr).to.equal(0);
-  return Object.fromEntries(result.stdout.split('\0').filter((e) => e !== '').map((entry) => {
-    const at = entry.indexOf('=');
-    return [entry.slice(0, at), entry.slice(at + 1)];
-  }));
+  return Object.fromEntries(
+    result.stdout
+      .split('\0')
+      .filter((e) => e !== '')
+      .map((entry) => {
+        const at = entry.indexOf('=');
+        return [entry.slice(0, at), entry.slice(at + 1)];
+      }),
+  );
 }
 
 describe('latigo set-env', function () {
-  this.timeout(30_000);
+  this.timeout(180_000);
   let workspace: Workspace;
 
-  beforeEach(() => { workspace = new Workspace('set-env'); });
+  beforeEach(() => {
+    workspace = new Workspace('set-env');
+  });
   afterEach(() => workspace.remove());
 
   it('creates local_config.yaml from the example on first run, says what to fill in, and prints no variables', async () => {
@@ -49,17 +58,33 @@ describe('latigo set-env', function () {
   });
 
   it('quotes values so that bash eval gives back spaces, quotes, $ and newlines, and the service reads the same configuration', async () => {
-    const models = [{ project: 'plant a', name: 'compressor-1', tags: ['c1.flow', 'c1.pressure'], resolution: '1m',
-      training_from: '2026-01-01T00:00:00Z', training_to: '2026-02-01T00:00:00Z' }];
-    writeFileSync(join(workspace.dir, 'local_config.yaml'), yaml.dump({
-      database: { url: `postgres://latigo:${PASSWORD}@db.example.com:5432/latigo`, pool_size: 4 },
-      scheduler: { name: SCHEDULE_NAME, interval: '30m', run_at_once: false },
-      demo: { project: '123' }, // text that reads as a number: must stay text
-      model_info: { type: 'embedded', models },
-    }));
+    const models = [
+      {
+        project: 'plant a',
+        name: 'compressor-1',
+        tags: ['c1.flow', 'c1.pressure'],
+        resolution: '1m',
+        training_from: '2026-01-01T00:00:00Z',
+        training_to: '2026-02-01T00:00:00Z',
+      },
+    ];
+    writeFileSync(
+      join(workspace.dir, 'local_config.yaml'),
+      yaml.dump({
+        database: { url: `postgres://latigo:${PASSWORD}@db.example.com:5432/latigo`, pool_size: 4 },
+        scheduler: { name: SCHEDULE_NAME, interval: '30m', run_at_once: false },
+        demo: { project: '123' }, // text that reads as a number: must stay text
+        model_info: { type: 'embedded', models },
+      }),
+    );
     const result = await runCli(['set-env'], { cwd: workspace.dir });
     expect(result.code, result.stderr).to.equal(0);
-    expect(result.stdout.split('\n').filter((l) => l !== '').every((l) => l.startsWith('export LATIGO_'))).to.equal(true);
+    expect(
+      result.stdout
+        .split('\n')
+        .filter((l) => l !== '')
+        .every((l) => l.startsWith('export LATIGO_')),
+    ).to.equal(true);
 
     const env = evalInBash(result.stdout);
     expect(env.LATIGO_DATABASE__URL).to.equal(`postgres://latigo:${PASSWORD}@db.example.com:5432/latigo`);
@@ -76,8 +101,12 @@ describe('latigo set-env', function () {
     expect(config.scheduler.intervalMs).to.equal(30 * 60_000);
     expect(config.scheduler.runAtOnce).to.equal(false);
     expect(config.demo.project).to.equal('123');
-    expect((config.providers.model_info.config as { models: { project: string; tags: string[] }[] }).models
-      .map((m) => [m.project, m.tags])).to.deep.equal([['plant a', ['c1.flow', 'c1.pressure']]]);
+    expect(
+      (config.providers.model_info.config as { models: { project: string; inputTags: string[] }[] }).models.map((m) => [
+        m.project,
+        m.inputTags,
+      ]),
+    ).to.deep.equal([['plant a', ['c1.flow', 'c1.pressure']]]);
   });
 
   it('takes ${NAME} references from the environment, not LATIGO_* variables left by an earlier eval', async () => {
@@ -101,16 +130,22 @@ describe('latigo set-env', function () {
   });
 
   it('writes a .env file for docker compose, readable by its owner only', async () => {
-    writeFileSync(join(workspace.dir, 'local_config.yaml'), yaml.dump({
-      database: { url: 'postgres://latigo:pa$$word@postgres:5432/latigo' }, executor: { concurrency: 16 },
-    }));
+    writeFileSync(
+      join(workspace.dir, 'local_config.yaml'),
+      yaml.dump({
+        database: { url: 'postgres://latigo:pa$$word@postgres:5432/latigo' },
+        executor: { concurrency: 16 },
+      }),
+    );
     const result = await runCli(['set-env', '--dotenv'], { cwd: workspace.dir });
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout, 'nothing printed').to.equal('');
     const dotenv = join(workspace.dir, '.env');
     expect(existsSync(dotenv)).to.equal(true);
     expect(statSync(dotenv).mode & 0o777).to.equal(0o600);
-    const lines = readFileSync(dotenv, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const lines = readFileSync(dotenv, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
     expect(lines).to.deep.equal([
       "LATIGO_DATABASE__URL='postgres://latigo:pa$$word@postgres:5432/latigo'",
       "LATIGO_EXECUTOR__CONCURRENCY='16'",
@@ -118,13 +153,19 @@ describe('latigo set-env', function () {
   });
 
   it('masks secrets when printing to a terminal, unless --show-secrets', async () => {
-    writeFileSync(join(workspace.dir, 'local_config.yaml'), yaml.dump({
-      database: { url: 'postgres://latigo:hunter2@db:5432/latigo' },
-    }));
+    writeFileSync(
+      join(workspace.dir, 'local_config.yaml'),
+      yaml.dump({
+        database: { url: 'postgres://latigo:hunter2@db:5432/latigo' },
+      }),
+    );
     const { command, args } = cliInvocation();
-    const onTerminal = (extra: string) => spawnSync('script', ['-qec', [command, ...args, 'set-env', extra].join(' '), '/dev/null'], {
-      cwd: workspace.dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    });
+    const onTerminal = (extra: string) =>
+      spawnSync('script', ['-qec', [command, ...args, 'set-env', extra].join(' '), '/dev/null'], {
+        cwd: workspace.dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
     const masked = onTerminal('');
     expect(masked.status, masked.stderr).to.equal(0);
     expect(masked.stdout).to.contain("export LATIGO_DATABASE__URL='postgres://latigo:***@db:5432/latigo'");

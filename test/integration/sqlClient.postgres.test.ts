@@ -2,12 +2,12 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { toProviderError } from '../../src/persistence/sql/errors.js';
 import { SqlClient } from '../../src/persistence/sql/SqlClient.js';
-import type { Database } from '../../src/persistence/dataSource.js';
+import type { OpenDatabase as Database } from '../../src/persistence/dataSource.js';
 import { ProviderError } from '../../src/runtime/errors.js';
 import { truncateAllTables, useThrowawayPostgres } from './helpers/postgres.js';
 
 describe('SqlClient on PostgreSQL', function () {
-  this.timeout(30_000);
+  this.timeout(180_000);
   const server = useThrowawayPostgres();
   let db: Database;
   let sql: SqlClient;
@@ -17,27 +17,40 @@ describe('SqlClient on PostgreSQL', function () {
     await truncateAllTables(db);
     sql = new SqlClient(db);
   });
-  afterEach(async () => { await db.close(); });
+  afterEach(async () => {
+    await db.close();
+  });
 
-  const insert = (name: string, tick = 1) => ({ sql: 'INSERT INTO scheduler_state (name, last_tick_ms, updated_at) VALUES (?, ?, ?)', params: [name, tick, 1] });
+  const insert = (name: string, tick = 1) => ({
+    sql: 'INSERT INTO scheduler_state (name, last_tick_ms, updated_at) VALUES (?, ?, ?)',
+    params: [name, tick, 1],
+  });
   const names = async () => (await sql.query<{ name: string }>('SELECT name FROM scheduler_state ORDER BY name', [])).map((r) => r.name);
-  const rejection = (promise: Promise<unknown>) => promise.then(() => expect.fail('expected a rejection'), (err: unknown) => err);
+  const rejection = (promise: Promise<unknown>) =>
+    promise.then(
+      () => expect.fail('expected a rejection'),
+      (err: unknown) => err,
+    );
 
   it('numbers the ? placeholders, leaving a ? inside a string literal alone', async () => {
-    expect(await sql.query("SELECT '?' AS literal, CAST(? AS text) AS a, CAST(? AS text) AS b", ['x', 'y'])).to.deep.equal([{ literal: '?', a: 'x', b: 'y' }]);
+    expect(await sql.query("SELECT '?' AS literal, CAST(? AS text) AS a, CAST(? AS text) AS b", ['x', 'y'])).to.deep.equal([
+      { literal: '?', a: 'x', b: 'y' },
+    ]);
   });
 
   it('returns bigint columns and counts as numbers, as objects and as arrays', async () => {
     const epochMs = Date.UTC(2026, 0, 1, 12);
     await sql.run('INSERT INTO scheduler_state (name, last_tick_ms, updated_at) VALUES (?, ?, ?)', ['s', epochMs, 6]);
-    expect(await sql.query('SELECT name, last_tick_ms, updated_at, COUNT(*) OVER () AS n FROM scheduler_state', []))
-      .to.deep.equal([{ name: 's', last_tick_ms: epochMs, updated_at: 6, n: 1 }]);
+    expect(await sql.query('SELECT name, last_tick_ms, updated_at, COUNT(*) OVER () AS n FROM scheduler_state', [])).to.deep.equal([
+      { name: 's', last_tick_ms: epochMs, updated_at: 6, n: 1 },
+    ]);
     expect(await sql.queryArrays('SELECT name, last_tick_ms, updated_at FROM scheduler_state', [])).to.deep.equal([['s', epochMs, 6]]);
   });
 
   it('binds booleans as booleans and undefined as NULL', async () => {
-    expect(await sql.query('SELECT CAST(? AS boolean) AS t, CAST(? AS boolean) AS f, CAST(? AS text) AS u', [true, false, undefined]))
-      .to.deep.equal([{ t: true, f: false, u: null }]);
+    expect(
+      await sql.query('SELECT CAST(? AS boolean) AS t, CAST(? AS boolean) AS f, CAST(? AS text) AS u', [true, false, undefined]),
+    ).to.deep.equal([{ t: true, f: false, u: null }]);
   });
 
   it('reports the rows a write changed and the rows it RETURNs', async () => {
@@ -90,7 +103,9 @@ describe('SqlClient on PostgreSQL', function () {
     await admin.connect();
     try {
       for (let attempt = 0; ; attempt++) {
-        const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(10)%' AND pid <> pg_backend_pid()");
+        const { rowCount } = await admin.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(10)%' AND pid <> pg_backend_pid()",
+        );
         if (rowCount! > 0 || attempt > 100) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -4,30 +4,18 @@ import { startCli, type CliProcess } from './helpers/cli.js';
 import { PostgresReader, useThrowawayPostgres } from './helpers/postgres.js';
 import { waitFor } from './helpers/sqlite.js';
 import { Workspace } from './helpers/workspace.js';
-
-/** `{"child":"executor-2","pid":123,...,"msg":"child process started"}` lines of the supervisor. */
-function startedChildren(stdout: string): { child: string; pid: number }[] {
-  return stdout.split('\n').filter((line) => line.startsWith('{') && line.includes('"child process started"'))
-    .map((line) => JSON.parse(line) as { child: string; pid: number });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive, startedChildren } from './helpers/startChildren.js';
 
 /** cliStartDemo.test.ts with one change of configuration: `database.url` points to PostgreSQL. */
 describe('latigo start --demo on PostgreSQL', function () {
-  this.timeout(60_000);
+  this.timeout(240_000);
   const server = useThrowawayPostgres({ migrate: false });
   let workspace: Workspace;
   let start: CliProcess | undefined;
 
-  beforeEach(() => { workspace = new Workspace('start-pg'); });
+  beforeEach(() => {
+    workspace = new Workspace('start-pg');
+  });
   afterEach(() => {
     start?.kill();
     for (const { pid } of startedChildren(start?.stdout ?? '')) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -35,17 +23,26 @@ describe('latigo start --demo on PostgreSQL', function () {
   });
 
   it('migrates an empty database, seeds the demo, predicts with a scheduler and two executors, and prints a summary on Ctrl-C', async () => {
-    const config = workspace.writeConfig(workspace.testConfig({
-      database: { url: server.url },
-      logging: { level: 'info', format: 'json' },
-      demo: { assets: 2, tags_per_asset: 6, history: '8h', training: '5h', resolution: '60s', faults_per_asset: 2 },
-    }));
+    const config = workspace.writeConfig(
+      workspace.testConfig({
+        database: { url: server.url },
+        logging: { level: 'info', format: 'json' },
+        demo: { assets: 2, tags_per_asset: 6, history: '8h', training: '5h', resolution: '60s', faults_per_asset: 2 },
+      }),
+    );
     start = startCli(['--config', config, 'start', '--demo', '--status-interval', '300'], { cwd: workspace.dir });
     const running = start;
     const output = () => `${running.stdout.slice(-3000)}\n${running.stderr.slice(-2000)}`;
 
-    await waitFor(() => /^\[latigo\] windows \d+ done .*\| predictions [1-9]/m.test(running.stdout), { timeoutMs: 40_000, describe: () => `predictions to appear\n${output()}` });
-    expect(startedChildren(running.stdout).map((c) => c.child).sort()).to.deep.equal(['executor-1', 'executor-2', 'scheduler']);
+    await waitFor(() => /^\[latigo\] windows \d+ done .*\| predictions [1-9].*\| scored windows [1-9]/m.test(running.stdout), {
+      timeoutMs: 120_000,
+      describe: () => `a window inside the scored range to finish\n${output()}`,
+    });
+    expect(
+      startedChildren(running.stdout)
+        .map((c) => c.child)
+        .sort(),
+    ).to.deep.equal(['api', 'executor-1', 'executor-2', 'scheduler']);
 
     running.child.kill('SIGINT');
     const exit = await running.untilExit(30_000);
@@ -58,7 +55,7 @@ describe('latigo start --demo on PostgreSQL', function () {
     expect(exit.stdout).to.match(/^ {2}windows processed +[1-9]/m);
     expect(exit.stdout).to.match(/^ {2}faults found +\d+ of 4/m);
     for (const { child, pid } of startedChildren(exit.stdout)) expect(isAlive(pid), `${child} (${pid}) still running`).to.equal(false);
-    expect(exit.stdout.match(/"msg":"child process exited"/g), 'children that drained and exited on SIGTERM').to.have.length(3);
+    expect(exit.stdout.match(/"msg":"child process exited"/g), 'children that drained and exited on SIGTERM').to.have.length(4);
     expect(exit.stdout).not.to.contain('did not stop in time');
     expect(exit.stdout + exit.stderr, 'errors logged').not.to.match(/"level":(50|60)/);
 

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** A JSON body's value as the service stores text: strings as they are, missing as '', anything else as JSON. */
+const jsonText = (value: unknown): string =>
+  typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
+
 /** A time series as the Data API describes it (`GET {base}/{id}`). */
 export interface DataApiSeries {
   id: string;
@@ -76,18 +80,20 @@ export class DataApiServer {
   private readonly pagePoints: number;
   private readonly pageItems: number;
 
-  private constructor(private readonly server: Server, private readonly options: DataApiServerOptions) {
+  private constructor(
+    private readonly server: Server,
+    private readonly options: DataApiServerOptions,
+  ) {
     this.pagePoints = options.pagePoints ?? 100_000;
     this.pageItems = options.pageItems ?? 1000;
   }
 
   static async start(options: DataApiServerOptions = {}): Promise<DataApiServer> {
-    let instance: DataApiServer | undefined;
     const server = createServer((req, res) => {
-      instance!.handle(req, res).catch((err: unknown) => instance!.error(req, res, 500, `internal error: ${String(err)}`));
+      instance.handle(req, res).catch((err: unknown) => instance.error(req, res, 500, `internal error: ${String(err)}`));
     });
     server.keepAliveTimeout = 60_000;
-    instance = new DataApiServer(server, options);
+    const instance = new DataApiServer(server, options);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return instance;
   }
@@ -107,7 +113,7 @@ export class DataApiServer {
 
   /** Stores points directly (test set-up). */
   addPoints(id: string, points: readonly DataApiPoint[]): void {
-    const stored = this.points.get(id) ?? new Map();
+    const stored = this.points.get(id) ?? new Map<number, DataApiPoint & { ms: number }>();
     for (const p of points) stored.set(Date.parse(p.time), { ...p, ms: Date.parse(p.time) });
     this.points.set(id, stored);
   }
@@ -124,12 +130,16 @@ export class DataApiServer {
   }
 
   findSeries(name: string, facility?: string): DataApiSeries[] {
-    return (this.idsByName.get(name) ?? []).map((id) => this.series.get(id)!).filter((s) => facility === undefined || s.facility === facility);
+    return (this.idsByName.get(name) ?? [])
+      .map((id) => this.series.get(id)!)
+      .filter((s) => facility === undefined || s.facility === facility);
   }
 
   /** Stored points of a series, ordered by time. */
   pointsOf(id: string): DataApiPoint[] {
-    return [...(this.points.get(id)?.values() ?? [])].sort((a, b) => a.ms - b.ms).map(({ time, value, status }) => ({ time, value, status }));
+    return [...(this.points.get(id)?.values() ?? [])]
+      .sort((a, b) => a.ms - b.ms)
+      .map(({ time, value, status }) => ({ time, value, status }));
   }
 
   /** The next `count` requests (matching `match`, when given) fail with `status`. */
@@ -151,24 +161,33 @@ export class DataApiServer {
     this.options.onRequest?.(`${req.method} ${path}`);
 
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token || !(this.options.authorize?.(token) ?? true)) return this.error(req, res, 401, 'Access token is missing, invalid or expired');
+    if (!token || !(this.options.authorize?.(token) ?? true))
+      return this.error(req, res, 401, 'Access token is missing, invalid or expired');
 
     const faultIndex = this.faults.findIndex((f) => !f.match || f.match.test(`${req.method} ${path}`));
     if (faultIndex >= 0) {
       const [fault] = this.faults.splice(faultIndex, 1);
       if (fault!.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(fault!.retryAfterSeconds));
-      return this.error(req, res, fault!.status, fault!.status === 429 ? 'Rate limit is exceeded. Try again later.' : 'The service is unavailable.');
+      return this.error(
+        req,
+        res,
+        fault!.status,
+        fault!.status === 429 ? 'Rate limit is exceeded. Try again later.' : 'The service is unavailable.',
+      );
     }
 
     if (req.method === 'GET' && path === '/') return this.list(req, res, url.searchParams);
     if (req.method === 'POST' && path === '/') return this.create(req, res, parseJson(body));
     if (req.method === 'POST' && path === '/getoradd') return this.getOrAdd(req, res, parseJson(body));
-    if (req.method === 'POST' && path === '/query/data') return this.query(req, res, parseJson(body), url.searchParams.get('continuationToken'));
+    if (req.method === 'POST' && path === '/query/data')
+      return this.query(req, res, parseJson(body), url.searchParams.get('continuationToken'));
     if (req.method === 'POST' && path === '/data') return this.write(req, res, parseJson(body), url.searchParams.get('async'));
     const one = /^\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && one) {
       const series = this.series.get(decodeURIComponent(one[1]!));
-      return series ? this.ok(req, res, { data: { items: [series] }, count: 1, continuationToken: null }) : this.error(req, res, 404, 'Timeseries not found');
+      return series
+        ? this.ok(req, res, { data: { items: [series] }, count: 1, continuationToken: null })
+        : this.error(req, res, 404, 'Timeseries not found');
     }
     return this.error(req, res, 404, 'Resource not found');
   }
@@ -207,14 +226,23 @@ export class DataApiServer {
   private createOne(body: unknown): DataApiSeries | string {
     const item = (body ?? {}) as Record<string, unknown>;
     if (typeof item.name !== 'string' || item.name === '') return 'The Name field is required.';
-    if (typeof item.facility !== 'string' || item.facility === '' || (this.options.facilities && !this.options.facilities.includes(item.facility))) {
+    if (
+      typeof item.facility !== 'string' ||
+      item.facility === '' ||
+      (this.options.facilities && !this.options.facilities.includes(item.facility))
+    ) {
       return 'Facility not found.';
     }
-    if (this.findSeries(item.name, item.facility).length > 0) return `Attempt to store timeseries '${item.name}' from '${item.facility}' which already exists`;
+    if (this.findSeries(item.name, item.facility).length > 0)
+      return `Attempt to store timeseries '${item.name}' from '${item.facility}' which already exists`;
     this.created++;
     const id = this.addSeries({
-      name: item.name, facility: item.facility, description: String(item.description ?? ''), unit: String(item.unit ?? ''),
-      step: Boolean(item.step), externalId: String(item.externalId ?? ''),
+      name: item.name,
+      facility: item.facility,
+      description: jsonText(item.description),
+      unit: jsonText(item.unit),
+      step: Boolean(item.step),
+      externalId: jsonText(item.externalId),
     });
     return this.series.get(id)!;
   }
@@ -227,31 +255,43 @@ export class DataApiServer {
     const nextOffsets: number[] = [];
     const items = [];
     for (const [i, raw] of body.entries()) {
-      const item = (raw ?? {}) as { id?: unknown; startTime?: unknown; endTime?: unknown; limit?: unknown; statusFilter?: unknown; continuationToken?: unknown };
-      if (typeof item.id !== 'string' || !this.series.has(item.id)) return this.error(req, res, 404, `Timeseries not found: ${String(item.id)}`);
+      const item = (raw ?? {}) as {
+        id?: unknown;
+        startTime?: unknown;
+        endTime?: unknown;
+        limit?: unknown;
+        statusFilter?: unknown;
+        continuationToken?: unknown;
+      };
+      if (typeof item.id !== 'string' || !this.series.has(item.id))
+        return this.error(req, res, 404, `Timeseries not found: ${String(item.id)}`);
       const from = Date.parse(String(item.startTime));
       const to = Date.parse(String(item.endTime));
       if (Number.isNaN(from) || Number.isNaN(to)) return this.error(req, res, 400, 'startTime and endTime must be RFC 3339 times');
       const limit = typeof item.limit === 'number' ? item.limit : 1000;
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) return this.error(req, res, 400, 'limit must be between 1 and 100000');
-      const statuses = Array.isArray(item.statusFilter) && !this.options.ignoreStatusFilter ? new Set(item.statusFilter as number[]) : undefined;
-      const all = this.generated.has(item.id) ? generate(this.generated.get(item.id)!, from, to)
+      const statuses =
+        Array.isArray(item.statusFilter) && !this.options.ignoreStatusFilter ? new Set(item.statusFilter as number[]) : undefined;
+      const all = this.generated.has(item.id)
+        ? generate(this.generated.get(item.id)!, from, to)
         : [...(this.points.get(item.id)?.values() ?? [])]
-          .filter((p) => p.ms >= from && p.ms <= to && (!statuses || statuses.has(p.status)))
-          .sort((a, b) => a.ms - b.ms);
+            .filter((p) => p.ms >= from && p.ms <= to && (!statuses || statuses.has(p.status)))
+            .sort((a, b) => a.ms - b.ms);
       const offset = offsets?.[i] ?? decodeOffset(typeof item.continuationToken === 'string' ? item.continuationToken : null);
       const size = Math.min(limit, this.pagePoints);
       const page = offset < 0 ? [] : all.slice(offset, offset + size);
       const next = offset >= 0 && offset + size < all.length ? offset + size : -1;
       nextOffsets.push(next);
       items.push({
-        id: item.id, datapoints: page.map(({ time, value, status }) => ({ time: sevenDigits(time), value, status })),
+        id: item.id,
+        datapoints: page.map(({ time, value, status }) => ({ time: sevenDigits(time), value, status })),
         continuationToken: next >= 0 ? encodeOffset(next) : null,
       });
     }
     const more = nextOffsets.some((o) => o >= 0) && this.options.paging !== 'items';
     this.ok(req, res, {
-      data: { items }, count: items.length,
+      data: { items },
+      count: items.length,
       continuationToken: more ? Buffer.from(JSON.stringify(nextOffsets)).toString('base64url') : null,
     });
   }
@@ -260,12 +300,16 @@ export class DataApiServer {
     const items = (body as { items?: unknown } | null)?.items;
     if (!Array.isArray(items)) return this.error(req, res, 400, 'Request body must have items');
     for (const item of items as { id?: unknown; datapoints?: unknown }[]) {
-      if (typeof item.id !== 'string' || !this.series.has(item.id)) return this.error(req, res, 404, `Timeseries not found: ${String(item.id)}`);
+      if (typeof item.id !== 'string' || !this.series.has(item.id))
+        return this.error(req, res, 404, `Timeseries not found: ${String(item.id)}`);
       if (!Array.isArray(item.datapoints)) return this.error(req, res, 400, 'datapoints must be an array');
       for (const p of item.datapoints as Record<string, unknown>[]) {
-        if (typeof p.value !== 'number' || !Number.isFinite(p.value)) return this.error(req, res, 400, `Invalid datapoint value for ${item.id}`);
-        if (typeof p.status !== 'number' || !Number.isInteger(p.status)) return this.error(req, res, 400, `Invalid datapoint status for ${item.id}`);
-        if (typeof p.time !== 'string' || Number.isNaN(Date.parse(p.time))) return this.error(req, res, 400, `Invalid datapoint time for ${item.id}`);
+        if (typeof p.value !== 'number' || !Number.isFinite(p.value))
+          return this.error(req, res, 400, `Invalid datapoint value for ${item.id}`);
+        if (typeof p.status !== 'number' || !Number.isInteger(p.status))
+          return this.error(req, res, 400, `Invalid datapoint status for ${item.id}`);
+        if (typeof p.time !== 'string' || Number.isNaN(Date.parse(p.time)))
+          return this.error(req, res, 400, `Invalid datapoint time for ${item.id}`);
       }
     }
     for (const item of items as { id: string; datapoints: DataApiPoint[] }[]) {
@@ -284,7 +328,9 @@ export class DataApiServer {
   private error(req: IncomingMessage, res: ServerResponse, status: number, message: string): void {
     this.record(req, status);
     if (res.headersSent) return void res.end();
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ statusCode: status, message, traceId: randomUUID() }));
+    res
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify({ statusCode: status, message, traceId: randomUUID() }));
   }
 
   private record(req: IncomingMessage, status: number): void {

@@ -92,12 +92,17 @@ export class GordoServer {
   /** Requests that hang are kept here so close() can release them. */
   private readonly hanging = new Set<ServerResponse>();
 
-  private constructor(private readonly server: Server, readonly flavour: GordoFlavour, private readonly requiredToken: string | undefined) {}
+  private constructor(
+    private readonly server: Server,
+    readonly flavour: GordoFlavour,
+    private readonly requiredToken: string | undefined,
+  ) {}
 
   static async start(options: { flavour?: GordoFlavour; bearerToken?: string } = {}): Promise<GordoServer> {
-    let instance: GordoServer | undefined;
-    const server = createServer((req, res) => { instance!.handle(req, res); });
-    instance = new GordoServer(server, options.flavour ?? '6.x', options.bearerToken);
+    const server = createServer((req, res) => {
+      instance.handle(req, res);
+    });
+    const instance = new GordoServer(server, options.flavour ?? '6.x', options.bearerToken);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return instance;
   }
@@ -113,9 +118,13 @@ export class GordoServer {
    */
   deploy(project: string, models: readonly GordoModelSpec[], options: { expected?: readonly string[] } = {}): string {
     // A millisecond timestamp, unique across servers as gordo-controller's are across rebuilds.
-    const id = String(lastRevision = Math.max(lastRevision + 1, Date.now()));
+    const id = String((lastRevision = Math.max(lastRevision + 1, Date.now())));
     const entry = this.projects.get(project) ?? { revisions: new Map<string, Revision>(), latest: id };
-    entry.revisions.set(id, { id, models: new Map(models.map((m) => [m.name, m])), expected: options.expected ?? models.map((m) => m.name) });
+    entry.revisions.set(id, {
+      id,
+      models: new Map(models.map((m) => [m.name, m])),
+      expected: options.expected ?? models.map((m) => m.name),
+    });
     entry.latest = id;
     this.projects.set(project, entry);
     return id;
@@ -188,9 +197,19 @@ export class GordoServer {
     const fault = this.faults.find((f) => f.times > 0 && (f.match?.({ method, path }) ?? true));
     if (fault) {
       fault.times--;
-      if (fault.kind === 'hang') { this.hanging.add(res); return; }
-      if (fault.kind === 'reset') { req.socket.destroy(); return; }
-      html(res, fault.status ?? 503, `<html><body><h1>${fault.status ?? 503} Service Unavailable</h1><p>upstream connect error</p></body></html>`);
+      if (fault.kind === 'hang') {
+        this.hanging.add(res);
+        return;
+      }
+      if (fault.kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      html(
+        res,
+        fault.status ?? 503,
+        `<html><body><h1>${fault.status ?? 503} Service Unavailable</h1><p>upstream connect error</p></body></html>`,
+      );
       return;
     }
     if (this.requiredToken !== undefined && req.headers.authorization !== `Bearer ${this.requiredToken}`) {
@@ -199,10 +218,16 @@ export class GordoServer {
     }
 
     const parts = path.replace(/\/+$/, '').split('/').slice(1).map(decodeURIComponent); // gordo, v0, project, ...
-    if (parts[0] !== 'gordo' || parts[1] !== 'v0' || parts.length < 4) { html(res, 404, '<h1>Not Found</h1>'); return; }
+    if (parts[0] !== 'gordo' || parts[1] !== 'v0' || parts.length < 4) {
+      html(res, 404, '<h1>Not Found</h1>');
+      return;
+    }
     const project = this.projects.get(parts[2]!);
     // The gateway routes only known projects; anything else meets its default page, with a 200.
-    if (!project) { html(res, 200, '<html><body>Welcome to the gateway</body></html>'); return; }
+    if (!project) {
+      html(res, 200, '<html><body>Welcome to the gateway</body></html>');
+      return;
+    }
 
     // before_request: resolve the revision for the whole request.
     if (requested !== null && this.flavour === '6.x' && !/^\d+$/.test(requested)) {
@@ -211,19 +236,31 @@ export class GordoServer {
     }
     const revisionId = requested ?? project.latest;
     const revision = project.revisions.get(revisionId);
-    if (!revision) { json(res, 410, { error: `Revision '${revisionId}' not found.`, revision: revisionId }, revisionId); return; }
+    if (!revision) {
+      json(res, 410, { error: `Revision '${revisionId}' not found.`, revision: revisionId }, revisionId);
+      return;
+    }
 
     const rest = parts.slice(3);
     if (rest.length === 1 && method === 'GET') {
       switch (rest[0]) {
-        case 'models': json(res, 200, { models: [...revision.models.keys()] }, revisionId); return;
-        case 'expected-models': json(res, 200, { 'expected-models': revision.expected }, revisionId); return;
-        case 'revisions': json(res, 200, { latest: project.latest, 'available-revisions': [...project.revisions.keys()] }, revisionId); return;
+        case 'models':
+          json(res, 200, { models: [...revision.models.keys()] }, revisionId);
+          return;
+        case 'expected-models':
+          json(res, 200, { 'expected-models': revision.expected }, revisionId);
+          return;
+        case 'revisions':
+          json(res, 200, { latest: project.latest, 'available-revisions': [...project.revisions.keys()] }, revisionId);
+          return;
       }
     }
     const model = revision.models.get(rest[0]!);
     const action = rest.slice(1).join('/');
-    if (!model) { this.notFound(res, revisionId, rest[0]!); return; }
+    if (!model) {
+      this.notFound(res, revisionId, rest[0]!);
+      return;
+    }
     if (method === 'GET' && (action === 'metadata' || action === 'healthcheck')) {
       json(res, 200, metadataDocument(model, parts[2]!, revisionId, this.flavour), revisionId);
       return;
@@ -237,7 +274,12 @@ export class GordoServer {
 
   private notFound(res: ServerResponse, revision: string, what: string): void {
     if (this.flavour === '0.57') json(res, 404, { message: `Model '${what}' not found` }, revision);
-    else html(res, 404, '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server.</p>\n');
+    else
+      html(
+        res,
+        404,
+        '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server.</p>\n',
+      );
   }
 
   private predict(res: ServerResponse, model: GordoModelSpec, action: string, body: string, revision: string): void {
@@ -259,17 +301,29 @@ export class GordoServer {
       json(res, 400, { message: 'Failed to decode JSON' }, revision);
       return;
     }
-    if (!request.X) { json(res, 400, { message: 'Cannot predict without "X"' }, revision); return; }
-    if (anomaly && !request.y) { json(res, 400, { message: "Cannot perform anomaly without 'y' to compare against." }, revision); return; }
+    if (!request.X) {
+      json(res, 400, { message: 'Cannot predict without "X"' }, revision);
+      return;
+    }
+    if (anomaly && !request.y) {
+      json(res, 400, { message: "Cannot perform anomaly without 'y' to compare against." }, revision);
+      return;
+    }
     const xTags = names(model.tags);
     const yTags = model.targetTags && model.targetTags.length > 0 ? names(model.targetTags) : xTags;
     const x = verifyFrame(request.X, xTags);
     const y = request.y ? verifyFrame(request.y, yTags) : undefined;
-    if (typeof x === 'string' || typeof y === 'string') { json(res, 400, { message: typeof x === 'string' ? x : y }, revision); return; }
+    if (typeof x === 'string' || typeof y === 'string') {
+      json(res, 400, { message: typeof x === 'string' ? x : y }, revision);
+      return;
+    }
     const resolutionMs = resolutionOf(model.resolution);
     const offset = model.modelOffset ?? 0;
     // Rows are sorted by index; a sequence model answers for the last len - offset of them.
-    const keys = x.keys.map((key) => ({ key, t: Date.parse(key.replace(' ', 'T')) })).sort((a, b) => a.t - b.t).slice(offset);
+    const keys = x.keys
+      .map((key) => ({ key, t: Date.parse(key.replace(' ', 'T')) }))
+      .sort((a, b) => a.t - b.t)
+      .slice(offset);
     const data: Record<string, Record<string, Record<string, number | string>>> = {};
     const group = (name: string, subs: readonly string[], value: (sub: number, row: number) => number | string) => {
       data[name] = Object.fromEntries(subs.map((sub, s) => [sub, Object.fromEntries(keys.map((k, r) => [pandasKey(k.t), value(s, r)]))]));
@@ -284,7 +338,8 @@ export class GordoServer {
     if (anomaly) {
       const unscaled = (s: number, r: number) => Math.abs(output(s, r) - yAt(yTags[s]!, r));
       const scaled = (s: number, r: number) => unscaled(s, r) / (1 + s);
-      const meanSquare = (f: (s: number, r: number) => number, r: number) => yTags.reduce((sum, _, s) => sum + f(s, r) ** 2, 0) / yTags.length;
+      const meanSquare = (f: (s: number, r: number) => number, r: number) =>
+        yTags.reduce((sum, _, s) => sum + f(s, r) ** 2, 0) / yTags.length;
       group('tag-anomaly-scaled', yTags, scaled);
       group('tag-anomaly-unscaled', yTags, unscaled);
       group('total-anomaly-scaled', ['total-anomaly-scaled'], (_, r) => meanSquare(scaled, r));
@@ -304,7 +359,11 @@ export class GordoServer {
           return sum / w;
         };
         group('smooth-tag-anomaly-scaled', yTags, smooth(scaled));
-        group('smooth-total-anomaly-scaled', ['smooth-total-anomaly-scaled'], smooth((_, r) => meanSquare(scaled, r)));
+        group(
+          'smooth-total-anomaly-scaled',
+          ['smooth-total-anomaly-scaled'],
+          smooth((_, r) => meanSquare(scaled, r)),
+        );
       }
     }
     const answer: Record<string, unknown> = { data };
@@ -325,7 +384,9 @@ function metadataDocument(model: GordoModelSpec, project: string, revision: stri
   const modelMeta: Record<string, unknown> = {};
   if (model.aggregateThreshold !== undefined) {
     modelMeta['aggregate-threshold'] = model.aggregateThreshold;
-    modelMeta['feature-thresholds'] = (model.targetTags ?? model.tags).map((_, i, all) => (model.zeroLastThreshold && i === all.length - 1 ? 0 : 1));
+    modelMeta['feature-thresholds'] = (model.targetTags ?? model.tags).map((_, i, all) =>
+      model.zeroLastThreshold && i === all.length - 1 ? 0 : 1,
+    );
   }
   if (model.smoothingWindow !== undefined) {
     modelMeta['window'] = model.smoothingWindow;
@@ -350,7 +411,9 @@ function metadataDocument(model: GordoModelSpec, project: string, revision: stri
         asset: null,
         data_provider: { type: 'DataLakeProvider', interactive: false },
       },
-      model: { 'gordo.machine.model.anomaly.diff.DiffBasedAnomalyDetector': { base_estimator: { 'sklearn.pipeline.Pipeline': { steps: [] } } } },
+      model: {
+        'gordo.machine.model.anomaly.diff.DiffBasedAnomalyDetector': { base_estimator: { 'sklearn.pipeline.Pipeline': { steps: [] } } },
+      },
       metadata: {
         user_defined: { 'machine-metadata': {} },
         build_metadata: {
@@ -372,12 +435,16 @@ function metadataDocument(model: GordoModelSpec, project: string, revision: stri
   };
 }
 
-function verifyFrame(frame: Record<string, Record<string, number>>, expected: readonly string[]): { keys: string[]; columns: Map<string, Record<string, number>> } | string {
+function verifyFrame(
+  frame: Record<string, Record<string, number>>,
+  expected: readonly string[],
+): { keys: string[]; columns: Map<string, Record<string, number>> } | string {
   const columns = Object.keys(frame);
   let mapping: Map<string, Record<string, number>>;
   if (expected.every((tag) => tag in frame)) mapping = new Map(expected.map((tag) => [tag, frame[tag]!]));
   else if (columns.length === expected.length) mapping = new Map(expected.map((tag, i) => [tag, frame[columns[i]!]!]));
-  else return `Unexpected features: was expecting ${JSON.stringify(expected)} length of ${expected.length}, but got ${JSON.stringify(columns)} length of ${columns.length}`;
+  else
+    return `Unexpected features: was expecting ${JSON.stringify(expected)} length of ${expected.length}, but got ${JSON.stringify(columns)} length of ${columns.length}`;
   const keys = Object.keys(mapping.values().next().value ?? {});
   return { keys, columns: mapping };
 }
@@ -423,7 +490,11 @@ function html(res: ServerResponse, status: number, body: string): void {
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, revision: string | undefined): void {
-  const headers: Record<string, string | number> = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Server-Timing': 'request_walltime_s;dur=0.001' };
+  const headers: Record<string, string | number> = {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(body),
+    'Server-Timing': 'request_walltime_s;dur=0.001',
+  };
   if (revision !== undefined) headers['revision'] = revision;
   res.writeHead(status, headers).end(body);
 }

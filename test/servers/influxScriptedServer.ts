@@ -26,12 +26,14 @@ export class ScriptedInfluxServer {
   readonly requests: RecordedRequest[] = [];
   private readonly hanging = new Set<ServerResponse>();
 
-  private constructor(private readonly server: Server, private script: ScriptedAnswer[]) {}
+  private constructor(
+    private readonly server: Server,
+    private script: ScriptedAnswer[],
+  ) {}
 
   static async start(script: ScriptedAnswer[]): Promise<ScriptedInfluxServer> {
-    let self: ScriptedInfluxServer | undefined;
-    const server = createServer((req, res) => self!.handle(req, res));
-    self = new ScriptedInfluxServer(server, script);
+    const server = createServer((req, res) => self.handle(req, res));
+    const self = new ScriptedInfluxServer(server, script);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return self;
   }
@@ -55,7 +57,13 @@ export class ScriptedInfluxServer {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString(), atMs: Date.now() });
+      this.requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+        atMs: Date.now(),
+      });
       const answer = this.script[Math.min(this.requests.length - 1, this.script.length - 1)] ?? { status: 500 };
       if (answer.hang) {
         this.hanging.add(res);

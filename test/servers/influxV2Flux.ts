@@ -78,7 +78,7 @@ export function parseFluxPipeline(text: string): FluxCall[] {
       return { kind: 'time', ms };
     }
     const duration = /^(\d+)(ms|s|m|h)$/.exec(token.value);
-    if (duration) return { kind: 'duration', ms: Number(duration[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[duration[2] as 'ms']! };
+    if (duration) return { kind: 'duration', ms: Number(duration[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[duration[2] as 'ms'] };
     if (token.value === 'true' || token.value === 'false') return { kind: 'bool', value: token.value === 'true' };
     return { kind: 'identifier', name: token.value };
   }
@@ -132,7 +132,10 @@ function tokenize(text: string): Token[] {
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === '"') {
       let value = '';
       i++;
@@ -140,18 +143,29 @@ function tokenize(text: string): Token[] {
         if (i >= text.length) fail('unterminated string literal');
         const d = text[i++]!;
         if (d === '"') break;
-        if (d !== '\\') { value += d; continue; }
+        if (d !== '\\') {
+          value += d;
+          continue;
+        }
         const e = text[i++];
         const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', '"': '"', $: '$' };
         if (e === undefined || escapes[e] === undefined) fail(`invalid escape \\${e ?? ''} in string literal`);
-        value += escapes[e]!;
+        value += escapes[e];
       }
       tokens.push({ type: 'string', value });
       continue;
     }
     const two = text.slice(i, i + 2);
-    if (two === '|>' || two === '==' || two === '=>') { tokens.push({ type: 'punct', value: two }); i += 2; continue; }
-    if ('()[]:,.'.includes(c)) { tokens.push({ type: 'punct', value: c }); i++; continue; }
+    if (two === '|>' || two === '==' || two === '=>') {
+      tokens.push({ type: 'punct', value: two });
+      i += 2;
+      continue;
+    }
+    if ('()[]:,.'.includes(c)) {
+      tokens.push({ type: 'punct', value: c });
+      i++;
+      continue;
+    }
     const word = /^[A-Za-z0-9_:.+-]+/.exec(text.slice(i));
     if (!word) fail(`unexpected character ${JSON.stringify(c)}`);
     // A word may hold `:` and `.` only inside a time literal; elsewhere they are punctuation.

@@ -20,17 +20,27 @@ export interface StoredPoint {
  * - `POST /api/v2/query?org=` takes `{"query": <flux>, "type": "flux", "dialect": ...}` and answers
  *   annotated CSV (`#datatype`, `#group`, `#default` rows, then a header and one row per record, a
  *   `table` number per series). It runs the Flux that latigo sends (influxV2Flux.ts); other Flux gets 400.
+ * - `/query` (the v1 compatibility endpoint, InfluxQL) only when started with `influxQL`, the URL of a real
+ *   InfluxDB 1.x: 2.x maps each bucket to a database of its name, so writes are also forwarded to that
+ *   database (created with the bucket) and `/query` is passed through to it with the same `db`. InfluxQL is
+ *   then answered by a real engine, not reimplemented here. Without it, `/query` gets 404 as before.
  * - Every request needs `Authorization: Token <token>` (401 otherwise). `GET /ping` answers 204.
  */
 export class InfluxV2Server {
   private readonly buckets = new Map<string, Map<string, StoredPoint>>();
+  /** Buckets whose database exists in the InfluxDB 1.x behind `/query` (created on first use). */
+  private readonly databases = new Set<string>();
 
-  private constructor(private readonly server: Server, readonly token: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly token: string,
+    private readonly influxQL: string | undefined,
+  ) {}
 
-  static async start(token = 'test-token'): Promise<InfluxV2Server> {
-    let self: InfluxV2Server | undefined;
-    const server = createServer((req, res) => void self!.handle(req, res));
-    self = new InfluxV2Server(server, token);
+  /** `options.influxQL`: the URL of an InfluxDB 1.x that answers `/query` (see the class comment). */
+  static async start(token = 'test-token', options: { influxQL?: string } = {}): Promise<InfluxV2Server> {
+    const server = createServer((req, res) => void self.handle(req, res));
+    const self = new InfluxV2Server(server, token, options.influxQL);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return self;
   }
@@ -43,8 +53,9 @@ export class InfluxV2Server {
     this.buckets.set(name, new Map());
   }
 
-  deleteBucket(name: string): void {
+  async deleteBucket(name: string): Promise<void> {
     this.buckets.delete(name);
+    if (this.databases.delete(name)) await this.backend('/query', { q: `DROP DATABASE ${quoteIdentifier(name)}` });
   }
 
   points(bucket: string): StoredPoint[] {
@@ -62,9 +73,11 @@ export class InfluxV2Server {
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://loopback');
     if (req.method === 'GET' && url.pathname === '/ping') return void res.writeHead(204).end();
-    if (req.headers.authorization !== `Token ${this.token}`) return json(res, 401, { code: 'unauthorized', message: 'unauthorized access' });
+    if (req.headers.authorization !== `Token ${this.token}`)
+      return json(res, 401, { code: 'unauthorized', message: 'unauthorized access' });
     try {
-      if (req.method === 'POST' && url.pathname === '/api/v2/write') return this.write(res, url, body);
+      if (req.method === 'POST' && url.pathname === '/api/v2/write') return await this.write(res, url, body);
+      if (this.influxQL !== undefined && url.pathname === '/query') return await this.passThrough(req, res, url, body);
       if (req.method === 'POST' && url.pathname === '/api/v2/query') return this.query(res, body);
       json(res, 404, { code: 'not found', message: 'path not found' });
     } catch (err) {
@@ -72,23 +85,63 @@ export class InfluxV2Server {
     }
   }
 
-  private write(res: ServerResponse, url: URL, body: string): void {
+  private async write(res: ServerResponse, url: URL, body: string): Promise<void> {
     const store = this.bucket(res, url.searchParams.get('bucket') ?? '');
     if (!store) return;
     const unit = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000 }[url.searchParams.get('precision') ?? 'ns'];
     if (unit === undefined) return json(res, 400, { code: 'invalid', message: 'invalid precision' });
     // Parse everything first: one bad line rejects the whole batch.
-    const points = body.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#')).map((line) => parseLine(line, unit));
+    const points = body
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+      .map((line) => parseLine(line, unit));
     for (const p of points) store.set(JSON.stringify([p.measurement, Object.entries(p.tags).sort(), p.field, p.timeMs]), p);
+    const bucket = url.searchParams.get('bucket') ?? '';
+    await this.database(bucket);
+    await this.backend('/write', { db: bucket, precision: url.searchParams.get('precision') ?? 'ns' }, body);
     res.writeHead(204).end();
+  }
+
+  /** `/query` as the 1.x server answers it, the token already checked (1.x here runs without auth). */
+  private async passThrough(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<void> {
+    const db = url.searchParams.get('db') ?? '';
+    if (!this.buckets.has(db)) return json(res, 404, { code: 'not found', message: `database "${db}" not found` });
+    await this.database(db);
+    const response = await fetch(`${this.influxQL}/query${url.search}`, {
+      method: req.method ?? 'GET',
+      headers: { 'content-type': req.headers['content-type'] ?? 'application/x-www-form-urlencoded' },
+      ...(req.method === 'POST' ? { body } : {}),
+    });
+    res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/json' });
+    res.end(await response.text());
+  }
+
+  /** The bucket's database in the InfluxDB 1.x behind `/query`, created on first use. */
+  private async database(bucket: string): Promise<void> {
+    if (this.influxQL === undefined || this.databases.has(bucket)) return;
+    await this.backend('/query', { q: `CREATE DATABASE ${quoteIdentifier(bucket)}` });
+    this.databases.add(bucket);
+  }
+
+  /** A request to the InfluxDB 1.x behind `/query`, when there is one; fails on any answer but success. */
+  private async backend(path: '/query' | '/write', params: Record<string, string>, body?: string): Promise<void> {
+    if (this.influxQL === undefined) return;
+    const response = await fetch(`${this.influxQL}${path}?${new URLSearchParams(params).toString()}`, {
+      method: 'POST',
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await response.text();
+    if (response.status >= 300) throw new Error(`influxd ${path} answered ${response.status}: ${text}`);
   }
 
   private query(res: ServerResponse, body: string): void {
     const request = JSON.parse(body) as { query?: unknown; type?: unknown };
-    if (typeof request.query !== 'string' || (request.type ?? 'flux') !== 'flux') return json(res, 400, { code: 'invalid', message: 'expected a flux query' });
+    if (typeof request.query !== 'string' || (request.type ?? 'flux') !== 'flux')
+      return json(res, 400, { code: 'invalid', message: 'expected a flux query' });
     const calls = parseFluxPipeline(request.query);
     const from = calls[0];
-    if (from?.name !== 'from' || from.args.bucket?.kind !== 'string') throw new Error('compilation failed: a query starts with from(bucket: "...")');
+    if (from?.name !== 'from' || from.args.bucket?.kind !== 'string')
+      throw new Error('compilation failed: a query starts with from(bucket: "...")');
     const store = this.bucket(res, from.args.bucket.value);
     if (!store) return;
     const tables = run(calls.slice(1), [...store.values()]);
@@ -135,7 +188,8 @@ export function parseLine(line: string, unitMs: number): StoredPoint {
   const field = name('=');
   if (line[i++] !== '=') throw new Error(`unable to parse '${line}': missing field value`);
   const rest = line.slice(i).split(' ');
-  if (rest.length !== 2 || rest[0]!.includes(',')) throw new Error(`unable to parse '${line}': latigo writes one float field and a timestamp per line`);
+  if (rest.length !== 2 || rest[0]!.includes(','))
+    throw new Error(`unable to parse '${line}': latigo writes one float field and a timestamp per line`);
   const value = Number(rest[0]);
   if (rest[0] === '' || !Number.isFinite(value)) throw new Error(`unable to parse '${line}': invalid float`);
   if (!/^-?\d+$/.test(rest[1]!)) throw new Error(`unable to parse '${line}': bad timestamp`);
@@ -148,7 +202,13 @@ interface Table {
 }
 
 function run(calls: readonly FluxCall[], points: readonly StoredPoint[]): Table[] {
-  let records: Record<string, string | number>[] = points.map((p) => ({ ...p.tags, _measurement: p.measurement, _field: p.field, _time: p.timeMs, _value: p.value }));
+  let records: Record<string, string | number>[] = points.map((p) => ({
+    ...p.tags,
+    _measurement: p.measurement,
+    _field: p.field,
+    _time: p.timeMs,
+    _value: p.value,
+  }));
   let groupBy: (r: Record<string, string | number>) => string = seriesKeyOf;
   let kept: string[] | undefined;
   for (const call of calls) {
@@ -168,8 +228,10 @@ function run(calls: readonly FluxCall[], points: readonly StoredPoint[]): Table[
         break;
       }
       case 'aggregateWindow': {
-        if (args.every?.kind !== 'duration' || args.fn?.kind !== 'identifier' || args.fn.name !== 'mean') throw new Error('compilation failed: aggregateWindow(every: <duration>, fn: mean) only');
-        if (args.createEmpty?.kind !== 'bool' || args.createEmpty.value) throw new Error('compilation failed: only createEmpty: false is played');
+        if (args.every?.kind !== 'duration' || args.fn?.kind !== 'identifier' || args.fn.name !== 'mean')
+          throw new Error('compilation failed: aggregateWindow(every: <duration>, fn: mean) only');
+        if (args.createEmpty?.kind !== 'bool' || args.createEmpty.value)
+          throw new Error('compilation failed: only createEmpty: false is played');
         const useStart = args.timeSrc?.kind === 'string' && args.timeSrc.value === '_start';
         const every = args.every.ms;
         const sums = new Map<string, { record: Record<string, string | number>; sum: number; n: number }>();
@@ -215,7 +277,11 @@ function run(calls: readonly FluxCall[], points: readonly StoredPoint[]): Table[
 }
 
 function seriesKeyOf(r: Record<string, string | number>): string {
-  return JSON.stringify(Object.entries(r).filter(([k]) => k !== '_time' && k !== '_value').sort());
+  return JSON.stringify(
+    Object.entries(r)
+      .filter(([k]) => k !== '_time' && k !== '_value')
+      .sort(),
+  );
 }
 
 function stringRow(r: Record<string, string | number>): Row {
@@ -235,7 +301,16 @@ function annotatedCsv(tables: readonly Table[]): string {
   ].map((cells) => cells.map(csvCell).join(','));
   tables.forEach((table, index) => {
     for (const r of table.records) {
-      lines.push(['', '', String(index), ...columns.map((c) => (c === '_time' && typeof r[c] === 'number' ? new Date(r[c]).toISOString() : String(r[c] ?? '')))].map(csvCell).join(','));
+      lines.push(
+        [
+          '',
+          '',
+          String(index),
+          ...columns.map((c) => (c === '_time' && typeof r[c] === 'number' ? new Date(r[c]).toISOString() : String(r[c] ?? ''))),
+        ]
+          .map(csvCell)
+          .join(','),
+      );
     }
   });
   return `${lines.join('\r\n')}\r\n\r\n`;
@@ -243,4 +318,9 @@ function annotatedCsv(tables: readonly Table[]): string {
 
 function csvCell(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** An InfluxQL identifier in double quotes. */
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }

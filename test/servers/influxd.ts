@@ -22,15 +22,21 @@ export class Influxd {
   private child: ChildProcess | undefined;
   private output = '';
 
-  private constructor(readonly dir: string, readonly httpPort: number, private readonly rpcPort: number, private readonly options: InfluxdOptions) {}
+  private constructor(
+    readonly dir: string,
+    readonly httpPort: number,
+    private readonly rpcPort: number,
+    private readonly options: InfluxdOptions,
+  ) {}
 
   static async launch(options: InfluxdOptions = {}): Promise<Influxd> {
-    if (!existsSync(INFLUXD)) throw new Error(`${INFLUXD} is missing: install the Debian package influxdb (test/setup/provision.ts does so as root)`);
+    if (!existsSync(INFLUXD))
+      throw new Error(`${INFLUXD} is missing: install the Debian package influxdb (test/setup/provision.ts does so as root)`);
     const server = new Influxd(mkdtempSync(join(tmpdir(), 'latigo-influxd-')), await freePort(), await freePort(), options);
     try {
       await server.start();
     } catch (err) {
-      server.remove();
+      await server.remove();
       throw err;
     }
     return server;
@@ -45,19 +51,29 @@ export class Influxd {
     if (this.child) return;
     const env = {
       ...process.env,
-      INFLUXDB_META_DIR: join(this.dir, 'meta'), INFLUXDB_DATA_DIR: join(this.dir, 'data'), INFLUXDB_DATA_WAL_DIR: join(this.dir, 'wal'),
-      INFLUXDB_HTTP_BIND_ADDRESS: `127.0.0.1:${this.httpPort}`, INFLUXDB_BIND_ADDRESS: `127.0.0.1:${this.rpcPort}`,
-      INFLUXDB_REPORTING_DISABLED: 'true', INFLUXDB_MONITOR_STORE_ENABLED: 'false', INFLUXDB_HTTP_LOG_ENABLED: 'false',
-      INFLUXDB_DATA_QUERY_LOG_ENABLED: 'false', INFLUXDB_LOGGING_LEVEL: 'warn', INFLUXDB_HTTP_MAX_ROW_LIMIT: String(this.options.maxRowLimit ?? 0),
+      INFLUXDB_META_DIR: join(this.dir, 'meta'),
+      INFLUXDB_DATA_DIR: join(this.dir, 'data'),
+      INFLUXDB_DATA_WAL_DIR: join(this.dir, 'wal'),
+      INFLUXDB_HTTP_BIND_ADDRESS: `127.0.0.1:${this.httpPort}`,
+      INFLUXDB_BIND_ADDRESS: `127.0.0.1:${this.rpcPort}`,
+      INFLUXDB_REPORTING_DISABLED: 'true',
+      INFLUXDB_MONITOR_STORE_ENABLED: 'false',
+      INFLUXDB_HTTP_LOG_ENABLED: 'false',
+      INFLUXDB_DATA_QUERY_LOG_ENABLED: 'false',
+      INFLUXDB_LOGGING_LEVEL: 'warn',
+      INFLUXDB_HTTP_MAX_ROW_LIMIT: String(this.options.maxRowLimit ?? 0),
       // Many test databases and a benchmark's tens of thousands of series: no cardinality limits.
-      INFLUXDB_DATA_MAX_SERIES_PER_DATABASE: '0', INFLUXDB_DATA_MAX_VALUES_PER_TAG: '0',
+      INFLUXDB_DATA_MAX_SERIES_PER_DATABASE: '0',
+      INFLUXDB_DATA_MAX_VALUES_PER_TAG: '0',
     };
     const child = spawn(INFLUXD, ['run', '-config', '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.output = '';
-    const keep = (chunk: Buffer) => { this.output = (this.output + chunk.toString()).slice(-4000); };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-4000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break;
@@ -96,8 +112,8 @@ export class Influxd {
   /** Runs InfluxQL (POST) and returns the parsed answer; throws on an HTTP or statement error. */
   async query(q: string, db?: string): Promise<InfluxQueryAnswer> {
     const params = new URLSearchParams({ epoch: 'ms', ...(db === undefined ? {} : { db }) });
-    const response = await fetch(`${this.url}/query?${params}`, { method: 'POST', body: new URLSearchParams({ q }) });
-    const answer = await response.json() as InfluxQueryAnswer & { error?: string };
+    const response = await fetch(`${this.url}/query?${params.toString()}`, { method: 'POST', body: new URLSearchParams({ q }) });
+    const answer = (await response.json()) as InfluxQueryAnswer & { error?: string };
     const failed = answer.error ?? answer.results?.find((r) => r.error)?.error;
     if (response.status !== 200 || failed) throw new Error(`influxd query failed (${response.status}): ${failed}\n${q}`);
     return answer;
@@ -119,7 +135,11 @@ export class Influxd {
 }
 
 export interface InfluxQueryAnswer {
-  results?: { statement_id?: number; error?: string; series?: { name: string; tags?: Record<string, string>; columns: string[]; values?: unknown[][] }[] }[];
+  results?: {
+    statement_id?: number;
+    error?: string;
+    series?: { name: string; tags?: Record<string, string>; columns: string[]; values?: unknown[][] }[];
+  }[];
 }
 
 /** A port nothing listens on right now (the kernel's choice for port 0). */

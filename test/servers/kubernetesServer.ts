@@ -10,7 +10,14 @@ import { selfSignedCertificate, type SelfSignedCertificate } from './selfSignedC
 export interface StoredResource {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; resourceVersion?: string; uid?: string; ownerReferences?: unknown[] };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    resourceVersion?: string;
+    uid?: string;
+    ownerReferences?: unknown[];
+  };
   spec: Record<string, unknown>;
   status?: Record<string, unknown>;
 }
@@ -34,13 +41,16 @@ export class KubernetesServer {
   private resourceVersion = 1000;
   private readonly dir = mkdtempSync(join(tmpdir(), 'latigo-kube-'));
 
-  private constructor(private readonly server: Server, private readonly certificate: SelfSignedCertificate, readonly token: string) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly certificate: SelfSignedCertificate,
+    readonly token: string,
+  ) {}
 
   static async start(token = 'loopback-service-account-token'): Promise<KubernetesServer> {
-    let instance: KubernetesServer | undefined;
     const certificate = selfSignedCertificate();
-    const server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => instance!.handle(req, res));
-    instance = new KubernetesServer(server, certificate, token);
+    const server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => instance.handle(req, res));
+    const instance = new KubernetesServer(server, certificate, token);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return instance;
   }
@@ -52,19 +62,37 @@ export class KubernetesServer {
   /** A kubeconfig file for this server (context `loopback`), as `az aks get-credentials` would write one. */
   writeKubeconfig(token = this.token): string {
     const file = join(this.dir, `kubeconfig-${Math.random().toString(36).slice(2)}`);
-    writeFileSync(file, [
-      'apiVersion: v1', 'kind: Config', 'current-context: loopback',
-      'clusters:', '- name: loopback', '  cluster:', `    server: ${this.url}`, `    certificate-authority-data: ${Buffer.from(this.certificate.cert).toString('base64')}`,
-      'users:', '- name: latigo', '  user:', `    token: ${token}`,
-      'contexts:', '- name: loopback', '  context:', '    cluster: loopback', '    user: latigo', '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: loopback',
+        'clusters:',
+        '- name: loopback',
+        '  cluster:',
+        `    server: ${this.url}`,
+        `    certificate-authority-data: ${Buffer.from(this.certificate.cert).toString('base64')}`,
+        'users:',
+        '- name: latigo',
+        '  user:',
+        `    token: ${token}`,
+        'contexts:',
+        '- name: loopback',
+        '  context:',
+        '    cluster: loopback',
+        '    user: latigo',
+        '',
+      ].join('\n'),
+    );
     return file;
   }
 
   /** Creates or replaces the Gordo resource of a project, at `revision` (its status.project-revision). */
   putGordo(namespace: string, project: string, revision: string, models: readonly string[]): void {
     this.put('gordos', {
-      apiVersion: 'equinor.com/v1', kind: 'Gordo',
+      apiVersion: 'equinor.com/v1',
+      kind: 'Gordo',
       metadata: { name: project, namespace },
       spec: { 'deploy-version': '6.0.4', config: { machines: models.map((name) => ({ name, dataset: '...' })) } },
       status: { 'n-models': models.length, 'n-models-built': 0, 'project-revision': revision, 'submission-status': { Submitted: 1 } },
@@ -72,11 +100,21 @@ export class KubernetesServer {
   }
 
   /** Creates or replaces the Model resource of `model` at `revision`, with the workflow's labels. */
-  putModel(namespace: string, project: string, revision: string, model: string, config: Record<string, unknown>, phase: ModelPhase, message?: string): void {
+  putModel(
+    namespace: string,
+    project: string,
+    revision: string,
+    model: string,
+    config: Record<string, unknown>,
+    phase: ModelPhase,
+    message?: string,
+  ): void {
     this.put('models', {
-      apiVersion: 'equinor.com/v1', kind: 'Model',
+      apiVersion: 'equinor.com/v1',
+      kind: 'Model',
       metadata: {
-        name: `${project}-${model}-${revision}`, namespace,
+        name: `${project}-${model}-${revision}`,
+        namespace,
         labels: {
           'applications.gordo.equinor.com/project-name': project,
           'applications.gordo.equinor.com/project-revision': revision,
@@ -91,7 +129,9 @@ export class KubernetesServer {
   }
 
   setModelPhase(namespace: string, project: string, revision: string, model: string, phase: ModelPhase): void {
-    const found = this.resources.models.find((m) => m.metadata.namespace === namespace && m.metadata.name === `${project}-${model}-${revision}`);
+    const found = this.resources.models.find(
+      (m) => m.metadata.namespace === namespace && m.metadata.name === `${project}-${model}-${revision}`,
+    );
     if (!found) throw new Error(`no Model ${project}/${model} at ${revision}`);
     found.status = { ...found.status, phase };
     found.metadata.resourceVersion = String(++this.resourceVersion);
@@ -145,14 +185,17 @@ export class KubernetesServer {
       status(res, 400, 'BadRequest', selector);
       return;
     }
-    const matching = inNamespace.filter((r) => selector.every(([k, v]) => r.metadata.labels?.[k] === v))
+    const matching = inNamespace
+      .filter((r) => selector.every(([k, v]) => r.metadata.labels?.[k] === v))
       .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
     const limit = Number(url.searchParams.get('limit') ?? '0');
     const start = Number(url.searchParams.get('continue') ?? '0');
     const page = limit > 0 ? matching.slice(start, start + limit) : matching;
     const next = limit > 0 && start + limit < matching.length ? String(start + limit) : undefined;
     send(res, 200, {
-      apiVersion: 'equinor.com/v1', kind: `${PLURALS[plural]}List`, items: page,
+      apiVersion: 'equinor.com/v1',
+      kind: `${PLURALS[plural]}List`,
+      items: page,
       metadata: { resourceVersion: String(this.resourceVersion), ...(next === undefined ? {} : { continue: next }) },
     });
   }

@@ -11,22 +11,32 @@ export class ManagedIdentityServer {
   readonly requests: { resource: string | null; clientId: string | null }[] = [];
   readonly issued: string[] = [];
 
-  private constructor(private readonly server: Server, readonly header: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly header: string,
+  ) {}
 
   static async start(): Promise<ManagedIdentityServer> {
-    let instance: ManagedIdentityServer | undefined;
     const header = randomBytes(12).toString('hex');
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const reply = (status: number, body: object) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      if (req.headers['x-identity-header'] !== header) return reply(401, { error: 'unauthorized', error_description: 'X-IDENTITY-HEADER is missing or wrong' });
-      if (url.searchParams.get('api-version') !== '2019-08-01' || !url.searchParams.get('resource')) return reply(400, { error: 'invalid_request' });
-      instance!.requests.push({ resource: url.searchParams.get('resource'), clientId: url.searchParams.get('client_id') });
+      const reply = (status: number, body: object) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.headers['x-identity-header'] !== header)
+        return reply(401, { error: 'unauthorized', error_description: 'X-IDENTITY-HEADER is missing or wrong' });
+      if (url.searchParams.get('api-version') !== '2019-08-01' || !url.searchParams.get('resource'))
+        return reply(400, { error: 'invalid_request' });
+      instance.requests.push({ resource: url.searchParams.get('resource'), clientId: url.searchParams.get('client_id') });
       const token = randomBytes(16).toString('base64url');
-      instance!.issued.push(token);
-      reply(200, { access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: url.searchParams.get('resource'), token_type: 'Bearer' });
+      instance.issued.push(token);
+      reply(200, {
+        access_token: token,
+        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+        resource: url.searchParams.get('resource'),
+        token_type: 'Bearer',
+      });
     });
-    instance = new ManagedIdentityServer(server, header);
+    const instance = new ManagedIdentityServer(server, header);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return instance;
   }

@@ -31,15 +31,18 @@ export class OAuthTokenServer {
   tokenRequests = 0;
   private failures: { status: number; body: object }[] = [];
 
-  private constructor(private readonly server: Server, private readonly certificate: SelfSignedCertificate, private readonly options: OAuthTokenServerOptions) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly certificate: SelfSignedCertificate,
+    private readonly options: OAuthTokenServerOptions,
+  ) {}
 
   static async start(options: OAuthTokenServerOptions): Promise<OAuthTokenServer> {
     const certificate = selfSignedCertificate();
-    let instance: OAuthTokenServer | undefined;
     const server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
-      instance!.handle(req, res).catch((err: unknown) => reply(res, 500, { error: 'server_error', error_description: String(err) }));
+      instance.handle(req, res).catch((err: unknown) => reply(res, 500, { error: 'server_error', error_description: String(err) }));
     });
-    instance = new OAuthTokenServer(server, certificate, options);
+    const instance = new OAuthTokenServer(server, certificate, options);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return instance;
   }
@@ -66,9 +69,10 @@ export class OAuthTokenServer {
 
   /** The next `count` token requests fail with `status` (503: outage; 400 and 401: refusal). */
   failNext(count: number, status: number): void {
-    const body = status >= 500
-      ? { error: 'temporarily_unavailable', error_description: 'AADSTS50196: The server is temporarily unavailable.' }
-      : { error: 'invalid_request', error_description: 'AADSTS90002: Tenant not found.' };
+    const body =
+      status >= 500
+        ? { error: 'temporarily_unavailable', error_description: 'AADSTS50196: The server is temporarily unavailable.' }
+        : { error: 'invalid_request', error_description: 'AADSTS90002: Tenant not found.' };
     for (let i = 0; i < count; i++) this.failures.push({ status, body });
   }
 
@@ -84,13 +88,19 @@ export class OAuthTokenServer {
     if (req.method === 'GET' && url.pathname === `/${tenant}/v2.0/.well-known/openid-configuration`) {
       const base = `${this.authorityHost}/${tenant}`;
       return reply(res, 200, {
-        token_endpoint: `${base}/oauth2/v2.0/token`, authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-        issuer: `${base}/v2.0`, jwks_uri: `${base}/discovery/v2.0/keys`, end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+        token_endpoint: `${base}/oauth2/v2.0/token`,
+        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+        issuer: `${base}/v2.0`,
+        jwks_uri: `${base}/discovery/v2.0/keys`,
+        end_session_endpoint: `${base}/oauth2/v2.0/logout`,
       });
     }
     if (req.method === 'POST' && url.pathname === `/${tenant}/oauth2/v2.0/token`) return this.token(req, res);
     if (url.pathname.includes('/.well-known/openid-configuration')) {
-      return reply(res, 400, { error: 'invalid_tenant', error_description: `AADSTS90002: Tenant '${url.pathname.split('/')[1]}' not found.` });
+      return reply(res, 400, {
+        error: 'invalid_tenant',
+        error_description: `AADSTS90002: Tenant '${url.pathname.split('/')[1]}' not found.`,
+      });
     }
     return reply(res, 404, { error: 'not_found' });
   }
@@ -100,16 +110,23 @@ export class OAuthTokenServer {
     const form = new URLSearchParams(await readBody(req));
     const failure = this.failures.shift();
     if (failure) return reply(res, failure.status, failure.body);
-    if (form.get('grant_type') !== 'client_credentials') return reply(res, 400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003' });
+    if (form.get('grant_type') !== 'client_credentials')
+      return reply(res, 400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003' });
     const client = this.options.clients.find((c) => c.clientId === form.get('client_id'));
     const secret = form.get('client_secret');
     const assertion = form.get('client_assertion');
-    const authenticated = client !== undefined && (
-      (secret !== null && client.clientSecret === secret)
-      || (assertion !== null && client.federatedToken === assertion
-        && form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'));
+    const authenticated =
+      client !== undefined &&
+      ((secret !== null && client.clientSecret === secret) ||
+        (assertion !== null &&
+          client.federatedToken === assertion &&
+          form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'));
     if (!authenticated) {
-      return reply(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] });
+      return reply(res, 401, {
+        error: 'invalid_client',
+        error_description: 'AADSTS7000215: Invalid client secret provided.',
+        error_codes: [7000215],
+      });
     }
     const scope = form.get('scope') ?? '';
     if (!scope.split(' ').some((s) => s.endsWith('/.default'))) {

@@ -18,12 +18,14 @@ export class TilstandomaticServer {
   private resources: unknown[] = [];
   private failures: number[] = [];
 
-  private constructor(private readonly server: Server, private readonly options: TilstandomaticServerOptions) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly options: TilstandomaticServerOptions,
+  ) {}
 
   static async start(options: TilstandomaticServerOptions = {}): Promise<TilstandomaticServer> {
-    let instance: TilstandomaticServer | undefined;
-    const server = createServer((req, res) => instance!.handle(req, res));
-    instance = new TilstandomaticServer(server, options);
+    const server = createServer((req, res) => instance.handle(req, res));
+    const instance = new TilstandomaticServer(server, options);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return instance;
   }
@@ -66,7 +68,9 @@ export class TilstandomaticServer {
 /** A Gordo custom resource for `project` with these machines and globals, as the Kubernetes API returns it. */
 export function gordoResource(project: string, machines: readonly unknown[], globals: Record<string, unknown> = {}): unknown {
   return {
-    apiVersion: 'equinor.com/v1', kind: 'Gordo', metadata: { name: project, namespace: 'gordo' },
+    apiVersion: 'equinor.com/v1',
+    kind: 'Gordo',
+    metadata: { name: project, namespace: 'gordo' },
     spec: { 'deploy-version': '1.0.0', config: { machines, globals } },
   };
 }

@@ -46,7 +46,8 @@ function ensureDebianPackage(pkg: string, binaries: readonly string[], neededBy:
   if (process.getuid?.() !== 0) {
     throw new Error(`${neededBy} need ${binaries.join(' and ')} (Debian package ${pkg}); not running as root, so it was not installed`);
   }
-  const aptGet = (...args: string[]) => execFileSync('apt-get', args, { stdio: 'pipe', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const aptGet = (...args: string[]) =>
+    execFileSync('apt-get', args, { stdio: 'pipe', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   try {
     try {
       aptGet('install', '-y', '--no-install-recommends', pkg);
@@ -55,7 +56,9 @@ function ensureDebianPackage(pkg: string, binaries: readonly string[], neededBy:
       aptGet('install', '-y', '--no-install-recommends', pkg);
     }
   } catch (err) {
-    throw new Error(`apt-get install ${pkg} failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`);
+    throw new Error(`apt-get install ${pkg} failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`, {
+      cause: err,
+    });
   }
   const missing = binaries.filter((b) => !existsSync(b));
   if (missing.length > 0) throw new Error(`apt-get installed ${pkg}, but ${missing.join(' and ')} is still missing`);
@@ -68,6 +71,12 @@ export const mochaHooks = {
     // supervisord and supervisorctl with supervisord.conf.
     ensureDebianPackage('influxdb', [process.env.LATIGO_TEST_INFLUXD || '/usr/bin/influxd'], 'the InfluxDB integration tests');
     ensureDebianPackage('supervisor', ['/usr/bin/supervisord', '/usr/bin/supervisorctl'], 'the supervisord integration test');
+    // The web page's browser tests drive Debian's Chromium with playwright-core (which downloads no browser).
+    ensureDebianPackage(
+      'chromium',
+      [process.env.LATIGO_TEST_CHROMIUM || '/usr/bin/chromium'],
+      'the web page browser tests (webPage*.test.ts)',
+    );
     const url = process.env.LATIGO_TEST_PG_URL || DEFAULT_URL;
     let problem = await reachable(url);
     if (problem && !process.env.LATIGO_TEST_PG_URL) {
@@ -75,8 +84,10 @@ export const mochaHooks = {
       problem = (await reachable(url)) === undefined ? undefined : `${problem}; ${attempt}`;
     }
     if (problem) {
-      throw new Error(`the integration tests need PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} (${problem}). `
-        + 'Start a server there, or set LATIGO_TEST_PG_URL to a role that may CREATE and DROP DATABASE.');
+      throw new Error(
+        `the integration tests need PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} (${problem}). ` +
+          'Start a server there, or set LATIGO_TEST_PG_URL to a role that may CREATE and DROP DATABASE.',
+      );
     }
   },
 };

@@ -1,13 +1,8 @@
 import type { PoolClient, QueryArrayConfig, QueryConfig, QueryResult } from 'pg';
-import type { Database } from '../dataSource.js';
+import type { Database } from '../Database.js';
 import { toNumberedPlaceholders } from './placeholders.js';
+import { obtainPostgresClient } from './typeormDriverInternals.js';
 import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
-
-/** The part of TypeORM's PostgresDriver we use: a client of its pool, and the pool's release function
- *  (given an error, the pool discards the client instead of reusing it). */
-interface PooledDriver {
-  obtainMasterConnection(): Promise<[PoolClient, (err?: unknown) => void]>;
-}
 
 /**
  * SqlClient on PostgreSQL: each call checks a node-postgres client out of TypeORM's pool and sends its
@@ -41,7 +36,7 @@ export class PostgresRunner implements SqlRunner {
       try {
         const results: StatementResult[] = [];
         for (const s of statements) {
-          const result: QueryResult = await client.query(objects(s.sql, s.params));
+          const result: QueryResult<Record<string, unknown>> = await client.query<Record<string, unknown>>(objects(s.sql, s.params));
           results.push({ rows: result.rows ?? [], changes: result.rowCount ?? 0 });
         }
         await client.query('COMMIT');
@@ -58,9 +53,11 @@ export class PostgresRunner implements SqlRunner {
   /** Runs `work` on a pooled client; `discard(err)` (or an error that ends the session) keeps the client
    *  from going back to the pool. */
   private async withClient<T>(work: (client: PoolClient, discard: (err: unknown) => void) => Promise<T>): Promise<T> {
-    const [client, release] = await (this.db.dataSource.driver as unknown as PooledDriver).obtainMasterConnection();
+    const [client, release] = await obtainPostgresClient(this.db);
     let broken: unknown;
-    const discard = (err: unknown) => { broken ??= err ?? new Error('connection discarded'); };
+    const discard = (err: unknown) => {
+      broken ??= err ?? new Error('connection discarded');
+    };
     // A checked-out client emits 'error' when its connection fails between statements; unheard, it would crash the process.
     client.on('error', discard);
     try {

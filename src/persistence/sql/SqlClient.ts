@@ -1,4 +1,4 @@
-import type { Database } from '../dataSource.js';
+import type { Database } from '../Database.js';
 import { PostgresRunner } from './PostgresRunner.js';
 import { SqliteRunner } from './SqliteRunner.js';
 import { toProviderError } from './errors.js';
@@ -47,7 +47,10 @@ export class SqlClient {
    * With `operation` (e.g. 'ledger'), driver errors are translated into ProviderErrors named after it
    * (retryable for lock contention and lost connections); without, callers translate them themselves.
    */
-  constructor(db: Database, private readonly operation?: string) {
+  constructor(
+    db: Database,
+    private readonly operation?: string,
+  ) {
     this.runner = db.dialect === 'postgres' ? new PostgresRunner(db) : new SqliteRunner(db);
   }
 
@@ -73,6 +76,10 @@ export class SqlClient {
 
   private translated<T>(result: Promise<T>): Promise<T> {
     const operation = this.operation;
-    return operation === undefined ? result : result.catch((err: unknown) => { throw toProviderError(err, operation); });
+    return operation === undefined
+      ? result
+      : result.catch((err: unknown) => {
+          throw toProviderError(err, operation);
+        });
   }
 }

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Database } from '../dataSource.js';
+import { sqliteConnection } from './typeormDriverInternals.js';
+import type { Database } from '../Database.js';
 import { ProviderError } from '../../runtime/errors.js';
 import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
 
@@ -19,6 +20,8 @@ export class SqliteRunner implements SqlRunner {
 
   constructor(private readonly db: Database) {}
 
+  /* eslint-disable @typescript-eslint/require-await -- better-sqlite3 is synchronous; async turns its throws into the
+     rejections the SqlRunner contract promises, as the PostgreSQL runner's are */
   async query<R>(sql: string, params: readonly SqlParam[]): Promise<R[]> {
     return this.prepare(sql).all(bindable(params)) as R[];
   }
@@ -30,6 +33,7 @@ export class SqliteRunner implements SqlRunner {
   async run(sql: string, params: readonly SqlParam[]): Promise<number> {
     return this.prepare(sql).run(bindable(params)).changes;
   }
+  /* eslint-enable @typescript-eslint/require-await */
 
   async transaction(statements: readonly Statement[]): Promise<StatementResult[]> {
     const connection = this.connection();
@@ -39,15 +43,17 @@ export class SqliteRunner implements SqlRunner {
       if (waitedMs > 10_000) throw new ProviderError('another transaction holds the database connection', { retryable: true });
       await sleep(5);
     }
-    const runAll = connection.transaction(() => statements.map((s) => {
-      const statement = this.prepare(s.sql);
-      const params = bindable(s.params);
-      if (statement.reader) {
-        const rows = statement.all(params) as Record<string, unknown>[];
-        return { rows, changes: rows.length };
-      }
-      return { rows: [], changes: statement.run(params).changes };
-    }));
+    const runAll = connection.transaction(() =>
+      statements.map((s) => {
+        const statement = this.prepare(s.sql);
+        const params = bindable(s.params);
+        if (statement.reader) {
+          const rows = statement.all(params) as Record<string, unknown>[];
+          return { rows, changes: rows.length };
+        }
+        return { rows: [], changes: statement.run(params).changes };
+      }),
+    );
     return runAll.immediate();
   }
 
@@ -72,7 +78,7 @@ export class SqliteRunner implements SqlRunner {
   }
 
   private connection(): BetterSqlite3.Database {
-    const connection = (this.db.dataSource.driver as unknown as { databaseConnection?: BetterSqlite3.Database }).databaseConnection;
+    const connection = sqliteConnection(this.db);
     if (connection === undefined || !connection.open) throw new ProviderError('the database is not open', { retryable: false });
     return connection;
   }

@@ -1,10 +1,6 @@
 import pg from 'pg';
-import type { Database } from '../dataSource.js';
-
-/** The part of TypeORM's PostgresDriver we read: its node-postgres pool, which keeps its client settings. */
-interface PoolOwner {
-  master?: { options: pg.ClientConfig };
-}
+import type { Database } from '../Database.js';
+import { postgresPoolOptions } from './typeormDriverInternals.js';
 
 /**
  * A node-postgres client outside the pool, with exactly the settings of the pool's own clients (the URL,
@@ -13,7 +9,7 @@ interface PoolOwner {
  * ends it. Throws when `db` is not an open PostgreSQL database.
  */
 export function dedicatedClient(db: Database): pg.Client {
-  const pool = (db.dataSource.driver as unknown as PoolOwner).master;
-  if (db.dialect !== 'postgres' || pool === undefined) throw new Error('a dedicated connection needs an open PostgreSQL database');
-  return new pg.Client(pool.options);
+  const options = postgresPoolOptions(db);
+  if (options === undefined) throw new Error('a dedicated connection needs an open PostgreSQL database');
+  return new pg.Client(options);
 }

@@ -1,4 +1,11 @@
-import { InsufficientDataError, InvalidDataError, isAbortError, NotFoundError, ProviderError } from '../../runtime/errors.js';
+import {
+  isAbortError,
+  ProviderError,
+  isInsufficientDataError,
+  isInvalidDataError,
+  isNotFoundError,
+  isProviderError,
+} from '../../runtime/errors.js';
 
 /**
  * Translates a database error (embedded providers, the ledger) into the error family of ARCHITECTURE invariant 6.
@@ -10,7 +17,7 @@ import { InsufficientDataError, InvalidDataError, isAbortError, NotFoundError, P
  */
 export function toProviderError(err: unknown, operation: string): Error {
   if (isAbortError(err)) return err as Error;
-  if (err instanceof ProviderError || err instanceof NotFoundError || err instanceof InvalidDataError || err instanceof InsufficientDataError) {
+  if (isProviderError(err) || isNotFoundError(err) || isInvalidDataError(err) || isInsufficientDataError(err)) {
     return err;
   }
   const code = errorCode(err);
@@ -52,7 +59,8 @@ function isLostConnection(message: string): boolean {
 function errorCode(err: unknown): string | undefined {
   for (let current: unknown = err, depth = 0; current && typeof current === 'object' && depth < 3; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (code.startsWith('SQLITE_') || /^[0-9A-Z]{5}$/.test(code) || RETRYABLE_NODE_CODES.has(code))) return code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_') || /^[0-9A-Z]{5}$/.test(code) || RETRYABLE_NODE_CODES.has(code)))
+      return code;
     const record = current as { driverError?: unknown; cause?: unknown };
     current = record.driverError ?? record.cause;
   }

@@ -14,7 +14,10 @@ export function cliInvocation(): { command: string; args: string[] } {
   const dist = join(repoRoot, 'dist/src/cli.js');
   if (process.env.LATIGO_TEST_CLI !== 'source' && existsSync(dist)) return { command: process.execPath, args: [dist] };
   // An absolute loader URL: the process under test runs in a temporary folder, where `tsx` would not resolve.
-  return { command: process.execPath, args: ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'src/cli.ts')] };
+  return {
+    command: process.execPath,
+    args: ['--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'src/cli.ts')],
+  };
 }
 
 export interface CliOptions {
@@ -36,8 +39,12 @@ export class CliProcess {
   readonly exited: Promise<CliResult>;
 
   constructor(readonly child: ChildProcess) {
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { this.stdout += chunk; });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { this.stderr += chunk; });
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stdout += chunk;
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk;
+    });
     this.exited = new Promise((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr }));
@@ -54,7 +61,11 @@ export class CliProcess {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         this.child.kill('SIGKILL');
-        reject(new Error(`latigo ${this.child.spawnargs.slice(2).join(' ')} did not exit within ${timeoutMs} ms\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`));
+        reject(
+          new Error(
+            `latigo ${this.child.spawnargs.slice(2).join(' ')} did not exit within ${timeoutMs} ms\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+          ),
+        );
       }, timeoutMs);
     });
     try {

@@ -1,10 +1,12 @@
-import { openDatabase, type Database } from '../../../src/persistence/dataSource.js';
+import { withBuiltInTables } from '../../fixtures/builtInMigrations.js';
+import { openDatabase, type OpenDatabase as Database } from '../../../src/persistence/dataSource.js';
 import { runMigrations } from '../../../src/persistence/migrate.js';
-import { encodeTask, type PredictionTask } from '../../../src/domain/Task.js';
+import type { PredictionTask } from '../../../src/domain/Task.js';
+import { encodeTask } from '../../../src/domain/taskCodec.js';
 import { silentLogger } from '../../../src/runtime/logger.js';
 import type { ModelSummary } from '../../../src/domain/ModelDescription.js';
-import { parseEmbeddedQueueConfig } from '../../../providers/embedded/config.js';
-import { DatabaseTaskQueue } from '../../../providers/embedded/DatabaseTaskQueue.js';
+import { parseEmbeddedQueueConfig } from '../../../providers/database-queue/config.js';
+import { DatabaseTaskQueue } from '../../../providers/database-queue/DatabaseTaskQueue.js';
 import { EmbeddedModelRegistry, type ModelDefinition } from '../../../providers/embedded/EmbeddedModelRegistry.js';
 import { EmbeddedSensorStore, type SensorPoints } from '../../../providers/embedded/EmbeddedSensorStore.js';
 
@@ -42,7 +44,7 @@ export function databaseUrl(location: string): string {
 
 /** Opens the workspace database (a SQLite file path or a database URL) the way the CLI does (migrations applied). */
 export async function openWorkspaceDatabase(location: string): Promise<Database> {
-  const db = await openDatabase({ url: databaseUrl(location), busyTimeoutMs: 15_000, logQueries: false });
+  const db = await openDatabase({ url: databaseUrl(location), busyTimeoutMs: 15_000, logQueries: false }, withBuiltInTables);
   await runMigrations(db);
   return db;
 }
@@ -73,7 +75,9 @@ export async function seedFleet(database: string, spec: FleetSpec): Promise<Flee
       const end = m < spec.models ? predictionRange.toMs : training.toMs;
       const timesMs = Array.from({ length: (end - training.fromMs) / MINUTE }, (_, i) => training.fromMs + i * MINUTE);
       tags.forEach((tag, t) => {
-        const values = timesMs.map((time) => (t + 1) * Math.sin(time / (37 * MINUTE) + m) + (2 - t) * Math.cos(time / (23 * MINUTE)) + 0.1 * (random() - 0.5));
+        const values = timesMs.map(
+          (time) => (t + 1) * Math.sin(time / (37 * MINUTE) + m) + (2 - t) * Math.cos(time / (23 * MINUTE)) + 0.1 * (random() - 0.5),
+        );
         points.push({ sensor: tag, timesMs, values });
       });
       definitions.push({ project, name, inputTags: tags, resolutionMs: MINUTE, trainingRange: training });

@@ -16,7 +16,9 @@ import { Workspace } from './workspace.js';
  */
 async function compositionRoot() {
   const [{ buildContainer, ExecutorToken, SchedulerToken }, { providerCatalog }, { loadConfig }] = await Promise.all([
-    import('../../../src/composition/container.js'), import('../../../src/composition/registry.js'), import('../../../src/config/loadConfig.js'),
+    import('../../../src/composition/container.js'),
+    import('../../../src/composition/registry.js'),
+    import('../../../src/config/loadConfig.js'),
   ]);
   return { buildContainer, ExecutorToken, SchedulerToken, load: (file: string) => loadConfig({ file, env: {}, catalog: providerCatalog }) };
 }
@@ -33,8 +35,13 @@ export function plantModels(count: number, extra: (i: number) => Partial<GordoMo
   return Array.from({ length: count }, (_, i) => {
     const name = `compressor-${String(i).padStart(2, '0')}`;
     return {
-      name, tags: ['flow', 'pressure out', 'temperature'].map((t) => `${name} ${t}`), resolution: '1T',
-      trainStart: '2025-01-01T00:00:00+00:00', trainEnd: '2025-02-01T00:00:00+00:00', aggregateThreshold: 2, ...extra(i),
+      name,
+      tags: ['flow', 'pressure out', 'temperature'].map((t) => `${name} ${t}`),
+      resolution: '1T',
+      trainStart: '2025-01-01T00:00:00+00:00',
+      trainEnd: '2025-02-01T00:00:00+00:00',
+      aggregateThreshold: 2,
+      ...extra(i),
     };
   });
 }
@@ -42,7 +49,13 @@ export function plantModels(count: number, extra: (i: number) => Partial<GordoMo
 /** The Model resource `spec.config` of a Gordo model spec (the definition the builder was given). */
 export function modelConfigOf(spec: GordoModelSpec): Record<string, unknown> {
   return {
-    dataset: { tag_list: spec.tags, target_tag_list: spec.targetTags ?? [], resolution: spec.resolution, train_start_date: spec.trainStart, train_end_date: spec.trainEnd },
+    dataset: {
+      tag_list: spec.tags,
+      target_tag_list: spec.targetTags ?? [],
+      resolution: spec.resolution,
+      train_start_date: spec.trainStart,
+      train_end_date: spec.trainEnd,
+    },
     model: { 'gordo.machine.model.anomaly.diff.DiffBasedAnomalyDetector': { base_estimator: {} } },
   };
 }
@@ -56,20 +69,37 @@ export class GordoCycle {
   readonly reader: DatabaseReader;
   private readonly scheduler: Scheduler;
 
-  private constructor(workspace: Workspace, private readonly configFile: string, private readonly container: Container, scheduler: Scheduler, private readonly log: Logger) {
+  private constructor(
+    workspace: Workspace,
+    private readonly configFile: string,
+    private readonly container: Container,
+    scheduler: Scheduler,
+    private readonly log: Logger,
+  ) {
     this.workspace = workspace;
     this.scheduler = scheduler;
     this.reader = new DatabaseReader(workspace.databasePath);
   }
 
   /** Seeds every tag of `models` with 4 h of data and builds the scheduler from the configuration. */
-  static async create(label: string, models: readonly GordoModelSpec[], sections: Record<string, Record<string, unknown>>, log: Logger = silentLogger): Promise<GordoCycle> {
+  static async create(
+    label: string,
+    models: readonly GordoModelSpec[],
+    sections: Record<string, Record<string, unknown>>,
+    log: Logger = silentLogger,
+  ): Promise<GordoCycle> {
     const workspace = new Workspace(label);
     const config = workspace.testConfig({
       scheduler: { start_time: '2025-01-01T00:00:00Z', interval: '30m', delay: 0, catch_up_horizon: '2h', run_at_once: true },
-      executor: { concurrency: 4, task_timeout: '10s', retry: { initial_interval_ms: 20, maximum_interval_ms: 200, maximum_attempts: 6 } },
-      task_queue: { type: 'embedded', visibility_timeout: '20s', poll_interval: 20, retry_backoff: 50, max_retry_backoff: 200 },
-      sensor_data: { type: 'embedded' }, prediction_storage: { type: 'embedded' },
+      executor: { concurrency: 4, task_timeout: '10s', retry: { initial_interval: 20, maximum_interval: 200, maximum_attempts: 6 } },
+      task_queue: {
+        type: 'embedded',
+        visibility_timeout: '20s',
+        poll_interval: 20,
+        retry: { initial_interval: 50, maximum_interval: 200 },
+      },
+      sensor_data: { type: 'embedded' },
+      prediction_storage: { type: 'embedded' },
       ...sections,
     });
     const configFile = workspace.writeConfig(config);
@@ -79,7 +109,9 @@ export class GordoCycle {
       const tags = [...new Set(models.flatMap((m) => m.tags.map((t) => (typeof t === 'string' ? t : t.name))))];
       await store.upsertSensors(tags.map((name) => ({ name, asset: 'plant' })));
       const timesMs = Array.from({ length: (NOW_MS - DATA_START_MS) / MINUTE }, (_, i) => DATA_START_MS + i * MINUTE);
-      await store.insertPoints(tags.map((sensor, t) => ({ sensor, timesMs, values: timesMs.map((time) => 10 + t + Math.sin(time / (17 * MINUTE) + t)) })));
+      await store.insertPoints(
+        tags.map((sensor, t) => ({ sensor, timesMs, values: timesMs.map((time) => 10 + t + Math.sin(time / (17 * MINUTE) + t)) })),
+      );
     } finally {
       await db.close();
     }
@@ -99,13 +131,18 @@ export class GordoCycle {
     const appConfig = await load(this.configFile);
     const controller = new AbortController();
     const containers = Array.from({ length: count }, (_, i) =>
-      buildContainer(appConfig, 'executor', this.log, { processName: `executor-${i + 1}`, clock: () => Date.now() }));
+      buildContainer(appConfig, 'executor', this.log, { processName: `executor-${i + 1}`, clock: () => Date.now() }),
+    );
     const executors = await Promise.all(containers.map((c) => c.getAsync<Executor>(ExecutorToken)));
     const runs = executors.map((e) => e.run(controller.signal));
     try {
-      await waitFor(() => this.reader.count(`SELECT COUNT(*) FROM prediction_window WHERE state IN ('queued', 'running', 'failed')`) === 0, {
-        timeoutMs, describe: () => `windows to finish: ${JSON.stringify(this.reader.windowStates())}`,
-      });
+      await waitFor(
+        () => this.reader.count(`SELECT COUNT(*) FROM prediction_window WHERE state IN ('queued', 'running', 'failed')`) === 0,
+        {
+          timeoutMs,
+          describe: () => `windows to finish: ${JSON.stringify(this.reader.windowStates())}`,
+        },
+      );
     } finally {
       controller.abort();
       await Promise.all(runs);

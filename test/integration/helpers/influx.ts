@@ -1,5 +1,11 @@
 import { createInfluxClient, type InfluxClientLike } from '../../../providers/influx/client.js';
-import { parseInfluxPredictionConfig, parseInfluxSensorConfig, type InfluxPredictionConfig, type InfluxSensorConfig, type SensorLayout } from '../../../providers/influx/config.js';
+import {
+  parseInfluxPredictionConfig,
+  parseInfluxSensorConfig,
+  type InfluxPredictionConfig,
+  type InfluxSensorConfig,
+  type SensorLayout,
+} from '../../../providers/influx/config.js';
 import { InfluxPredictionStorage } from '../../../providers/influx/InfluxPredictionStorage.js';
 import { InfluxSensorDataProvider } from '../../../providers/influx/InfluxSensorDataProvider.js';
 import { InfluxSensorInformation } from '../../../providers/influx/InfluxSensorInformation.js';
@@ -19,15 +25,16 @@ export interface InfluxTarget {
 }
 
 export const sensorConfig = (target: InfluxTarget, extra: Record<string, unknown> = {}): InfluxSensorConfig =>
-  parseInfluxSensorConfig({ retry: { maximum_attempts: 2, initial_interval_ms: 10 }, ...target.raw, ...extra }, 'sensor_data');
+  parseInfluxSensorConfig({ retry: { maximum_attempts: 2, initial_interval: 10 }, ...target.raw, ...extra }, 'sensor_data');
 export const predictionConfig = (target: InfluxTarget, extra: Record<string, unknown> = {}): InfluxPredictionConfig =>
-  parseInfluxPredictionConfig({ retry: { maximum_attempts: 2, initial_interval_ms: 10 }, ...target.raw, ...extra }, 'prediction_storage');
+  parseInfluxPredictionConfig({ retry: { maximum_attempts: 2, initial_interval: 10 }, ...target.raw, ...extra }, 'prediction_storage');
 
 export function sensorProviders(target: InfluxTarget, extra: Record<string, unknown> = {}) {
   const config = sensorConfig(target, extra);
   const client = createInfluxClient(config);
   return {
-    config, client,
+    config,
+    client,
     data: new InfluxSensorDataProvider(client, config.sensors, silentLogger),
     information: new InfluxSensorInformation(client, config.sensors),
   };
@@ -66,10 +73,23 @@ export interface PredictionPoint {
  */
 export function predictionsFromPoints(points: readonly PredictionPoint[]): StoredPrediction[] {
   const sensors = [...new Set(points.filter((p) => p.sensor !== '').map((p) => p.sensor))].sort();
-  const rows = new Map<number, { outputs: number[]; contributions: number[]; totalAnomaly: number; threshold: number; isAnomaly: boolean }>();
+  const rows = new Map<
+    number,
+    { outputs: number[]; contributions: number[]; totalAnomaly: number; threshold: number; isAnomaly: boolean }
+  >();
   for (const p of points) {
     let row = rows.get(p.timeMs);
-    if (!row) rows.set(p.timeMs, row = { outputs: sensors.map(() => NaN), contributions: sensors.map(() => NaN), totalAnomaly: NaN, threshold: NaN, isAnomaly: false });
+    if (!row)
+      rows.set(
+        p.timeMs,
+        (row = {
+          outputs: sensors.map(() => NaN),
+          contributions: sensors.map(() => NaN),
+          totalAnomaly: NaN,
+          threshold: NaN,
+          isAnomaly: false,
+        }),
+      );
     const i = sensors.indexOf(p.sensor);
     if (p.output === OUTPUT_KINDS.modelOutput) row.outputs[i] = p.value;
     else if (p.output === OUTPUT_KINDS.contribution) row.contributions[i] = p.value;
@@ -86,5 +106,25 @@ export function predictionStorage(target: InfluxTarget, extra: Record<string, un
   const client: InfluxClientLike = createInfluxClient(config);
   return { config, client, storage: new InfluxPredictionStorage(client, config.predictions, silentLogger) };
 }
+
+/** Names with every character that means something to line protocol, InfluxQL or a shell. */
+export const hostileNames: readonly string[] = [
+  `it's "quoted"`,
+  'C:\\plant\\',
+  'a\\,b',
+  'back\\ slash',
+  'comma, space and=equals',
+  'line\nbreak',
+  'carriage\rreturn',
+  'tab\there',
+  'ünïcödé 温度 🌡',
+  '#hash',
+  '%enc:looks encoded',
+  'x" OR 1=1 --',
+  "x' OR 1=1 --",
+  '"; DROP DATABASE "victims',
+  "'; DROP MEASUREMENT sensor; --",
+  ' ',
+];
 
 export { fromStoredName, toStoredName };

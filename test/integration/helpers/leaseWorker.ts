@@ -7,21 +7,26 @@
  */
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { parseEmbeddedQueueConfig } from '../../../providers/embedded/config.js';
-import { DatabaseTaskQueue } from '../../../providers/embedded/DatabaseTaskQueue.js';
+import { parseEmbeddedQueueConfig } from '../../../providers/database-queue/config.js';
+import { DatabaseTaskQueue } from '../../../providers/database-queue/DatabaseTaskQueue.js';
 import { openDatabase } from '../../../src/persistence/dataSource.js';
+import { withBuiltInTables } from '../../fixtures/builtInMigrations.js';
 import { silentLogger } from '../../../src/runtime/logger.js';
 
 const [path, owner, batch] = process.argv.slice(2);
-if (path === undefined || owner === undefined || batch === undefined) throw new Error('usage: leaseWorker.ts <database path> <owner> <messages per receive>');
+if (path === undefined || owner === undefined || batch === undefined)
+  throw new Error('usage: leaseWorker.ts <database path> <owner> <messages per receive>');
 
-const db = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 15_000, logQueries: false });
+const db = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 15_000, logQueries: false }, withBuiltInTables);
 // A lease far longer than the test: a message delivered twice is then a double lease, never a legitimate redelivery.
-const queue = new DatabaseTaskQueue(db, parseEmbeddedQueueConfig({ visibility_timeout: '1h' }, 'task_queue'), silentLogger, { owner, clock: Date.now });
+const queue = new DatabaseTaskQueue(db, parseEmbeddedQueueConfig({ visibility_timeout: '1h' }, 'task_queue'), silentLogger, {
+  owner,
+  clock: Date.now,
+});
 
 const lines = createInterface({ input: process.stdin });
 process.stdout.write('ready\n');
-const [go] = await once(lines, 'line') as [string];
+const [go] = (await once(lines, 'line')) as [string];
 if (go !== 'go') throw new Error(`expected "go", got ${JSON.stringify(go)}`);
 
 const leased: string[] = [];

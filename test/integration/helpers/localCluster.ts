@@ -20,16 +20,21 @@ export interface LocalCluster {
  * process may not control it (pg_ctlcluster runs as root or as the cluster's owner; the tests assume root).
  */
 export async function localClusterServing(url: string): Promise<LocalCluster> {
-  const cannot = (why: string) => new Error(`this test restarts the PostgreSQL server at ${maskUrl(url)} with pg_ctlcluster, and cannot: ${why}`);
+  const cannot = (why: string) =>
+    new Error(`this test restarts the PostgreSQL server at ${maskUrl(url)} with pg_ctlcluster, and cannot: ${why}`);
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  if (!['127.0.0.1', 'localhost', '::1', ''].includes(host)) throw cannot(`the server is not local (host ${host}); point LATIGO_TEST_PG_URL at a cluster of this machine`);
+  if (!['127.0.0.1', 'localhost', '::1', ''].includes(host))
+    throw cannot(`the server is not local (host ${host}); point LATIGO_TEST_PG_URL at a cluster of this machine`);
   if (!existsSync('/usr/bin/pg_ctlcluster')) throw cannot('pg_ctlcluster is not installed (Debian package postgresql-common)');
   if (process.getuid?.() !== 0) throw cannot('the tests do not run as root, and only root (or the cluster owner) may restart it');
   const port = Number(parsed.port || 5432);
   // `15  main    5432 online postgres /var/lib/postgresql/15/main /var/log/...`
   const { stdout } = await run('pg_lsclusters', ['--no-header']);
-  const clusters = stdout.split('\n').map((line) => line.trim().split(/\s+/)).filter((f) => f.length >= 3)
+  const clusters = stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length >= 3)
     .map(([version, name, p]) => ({ version: version!, name: name!, port: Number(p) }));
   const serving = clusters.filter((c) => c.port === port);
   if (serving.length !== 1) throw cannot(`expected one cluster on port ${port} in pg_lsclusters, found ${JSON.stringify(clusters)}`);
@@ -55,7 +60,10 @@ export async function ensureClusterRunning(cluster: LocalCluster, url: string): 
       await client.query('SELECT 1');
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`PostgreSQL cluster ${cluster.version}/${cluster.name} does not accept connections: ${String(err)}`);
+      if (Date.now() > deadline)
+        throw new Error(`PostgreSQL cluster ${cluster.version}/${cluster.name} does not accept connections: ${String(err)}`, {
+          cause: err,
+        });
       await sleep(200);
     } finally {
       await client.end().catch(() => undefined);
@@ -68,7 +76,13 @@ async function pgCtlCluster(cluster: LocalCluster, action: 'start' | 'restart'):
     await run('pg_ctlcluster', ['--skip-systemctl-redirect', cluster.version, cluster.name, action], { timeout: 60_000 });
   } catch (err) {
     const { code, stdout, stderr } = err as { code?: unknown; stdout?: string; stderr?: string };
-    const said = [stderr, stdout].map((text) => text?.trim()).filter(Boolean).join('; ');
-    throw new Error(`pg_ctlcluster ${cluster.version} ${cluster.name} ${action} failed (exit code ${String(code)}): ${said || String(err)}`);
+    const said = [stderr, stdout]
+      .map((text) => text?.trim())
+      .filter(Boolean)
+      .join('; ');
+    throw new Error(
+      `pg_ctlcluster ${cluster.version} ${cluster.name} ${action} failed (exit code ${String(code)}): ${said || String(err)}`,
+      { cause: err },
+    );
   }
 }

@@ -1,6 +1,7 @@
+import { withBuiltInTables } from '../../fixtures/builtInMigrations.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { maskUrl, openDatabase, type Database } from '../../../src/persistence/dataSource.js';
+import { maskUrl, openDatabase, type OpenDatabase as Database } from '../../../src/persistence/dataSource.js';
 import { runMigrations } from '../../../src/persistence/migrate.js';
 
 /**
@@ -52,10 +53,10 @@ export function useThrowawayPostgres(options: { migrate?: boolean } = {}): TestP
   let database: ThrowawayDatabase | undefined;
   const url = () => database?.url ?? expectHookRan();
   before(async function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     database = await createThrowawayDatabase();
     if (options.migrate === false) return;
-    const db = await openDatabase({ url: database.url, busyTimeoutMs: 5_000, logQueries: false });
+    const db = await openDatabase({ url: database.url, busyTimeoutMs: 5_000, logQueries: false }, withBuiltInTables);
     try {
       await runMigrations(db);
     } finally {
@@ -63,20 +64,23 @@ export function useThrowawayPostgres(options: { migrate?: boolean } = {}): TestP
     }
   });
   after(async function () {
-    this.timeout(30_000);
+    this.timeout(180_000);
     await database?.drop();
   });
   return {
-    get url() { return url(); },
-    open: () => openDatabase({ url: url(), busyTimeoutMs: 5_000, logQueries: false }),
+    get url() {
+      return url();
+    },
+    open: () => openDatabase({ url: url(), busyTimeoutMs: 5_000, logQueries: false }, withBuiltInTables),
   };
 }
 
 /** Empties every table but TypeORM's `migrations` and restarts the id sequences: a fresh state per test
  *  at a fraction of the cost of a fresh schema. */
 export async function truncateAllTables(db: Database): Promise<void> {
-  const rows = await db.dataSource.query(
-    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'migrations'") as { tablename: string }[];
+  const rows = await db.dataSource.query<{ tablename: string }[]>(
+    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'migrations'",
+  );
   if (rows.length > 0) await db.dataSource.query(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY`);
 }
 
@@ -88,8 +92,10 @@ async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promi
     await client.end().catch(() => undefined);
     throw new Error(
       `the PostgreSQL tests need a server where they may create databases, and none answered at ${maskUrl(serverUrl)} ` +
-      `(${err instanceof Error ? err.message || err.name : String(err)}). Start PostgreSQL there (e.g. \`pg_ctlcluster <version> main start\`), ` +
-      'or point LATIGO_TEST_PG_URL at one: LATIGO_TEST_PG_URL=postgres://user:password@host:5432/postgres npm test');
+        `(${err instanceof Error ? err.message || err.name : String(err)}). Start PostgreSQL there (e.g. \`pg_ctlcluster <version> main start\`), ` +
+        'or point LATIGO_TEST_PG_URL at one: LATIGO_TEST_PG_URL=postgres://user:password@host:5432/postgres npm test',
+      { cause: err },
+    );
   }
   try {
     return await work(client);
@@ -99,7 +105,9 @@ async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promi
 }
 
 function expectHookRan(): never {
-  throw new Error('the throwaway PostgreSQL database is not created yet: use it inside tests or hooks that run after useThrowawayPostgres()');
+  throw new Error(
+    'the throwaway PostgreSQL database is not created yet: use it inside tests or hooks that run after useThrowawayPostgres()',
+  );
 }
 
 /**
@@ -114,16 +122,27 @@ export class PostgresReader {
 
   constructor(url: string) {
     this.pool = new pg.Pool({
-      connectionString: url, max: 2, connectionTimeoutMillis: 5_000,
-      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === pg.types.builtins.INT8 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'] },
+      connectionString: url,
+      max: 2,
+      connectionTimeoutMillis: 5_000,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === Number(pg.types.builtins.INT8) && format !== 'binary'
+            ? Number
+            : (pg.types.getTypeParser(oid, format) as (text: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
+      },
     });
     this.pool.on('error', () => undefined);
   }
 
   async all<T>(sql: string, ...params: unknown[]): Promise<T[]> {
     let n = 0;
-    return (await this.pool.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows as T[];
+    return (
+      await this.pool.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params,
+      )
+    ).rows as T[];
   }
 
   /** The first column of the first row as a number (0 when there is no row). */

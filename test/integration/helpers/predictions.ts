@@ -32,12 +32,14 @@ export function storedTimes(db: DatabaseReader): Map<string, number[]> {
 }
 
 /** The rows of `storedTimesSql` grouped by `project/model@revision`. */
-export function groupStoredTimes(rows: readonly { project: string; model: string; revision: string; time_ms: number }[]): Map<string, number[]> {
+export function groupStoredTimes(
+  rows: readonly { project: string; model: string; revision: string; time_ms: number }[],
+): Map<string, number[]> {
   const times = new Map<string, number[]>();
   for (const row of rows) {
     const key = modelKey({ project: row.project, name: row.model, revision: row.revision });
     let list = times.get(key);
-    if (!list) times.set(key, list = []);
+    if (!list) times.set(key, (list = []));
     list.push(Number(row.time_ms));
   }
   return times;

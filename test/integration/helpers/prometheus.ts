@@ -23,7 +23,8 @@ export function parsePrometheus(text: string): Sample[] {
 
 /** The sum of the samples named `name` whose labels include `labels`. */
 export function sumOf(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+  return samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((total, s) => total + s.value, 0);
 }
 

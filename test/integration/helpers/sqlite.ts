@@ -1,5 +1,4 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A read-only view of a workspace database for assertions and polling, beside the processes that write
@@ -24,7 +23,12 @@ export class DatabaseReader {
 
   /** Windows of the ledger by state. */
   windowStates(): Record<string, number> {
-    return Object.fromEntries(this.all<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM prediction_window GROUP BY state').map((r) => [r.state, r.n]));
+    return Object.fromEntries(
+      this.all<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM prediction_window GROUP BY state').map((r) => [
+        r.state,
+        r.n,
+      ]),
+    );
   }
 
   close(): void {
@@ -32,11 +36,5 @@ export class DatabaseReader {
   }
 }
 
-/** Polls `condition` until it holds; fails with `describe()` when `timeoutMs` passes first. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, options: { timeoutMs: number; intervalMs?: number; describe: () => string }): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.describe()}`);
-    await sleep(options.intervalMs ?? 50);
-  }
-}
+/** The shared wait helper (see wait.ts); re-exported here, where the tests found it first. */
+export { waitFor } from './wait.js';

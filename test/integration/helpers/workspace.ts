@@ -21,8 +21,18 @@ export class Workspace {
       database: { url: `sqlite:${this.databasePath}` },
       logging: { level: 'warn', format: 'json' },
       scheduler: { start_time: '2020-01-01T00:00:00', interval: '10m', delay: 0, poll_interval: '1s' },
-      executor: { concurrency: 8, task_timeout: '2s', shutdown_grace: '5s', retry: { initial_interval_ms: 50, maximum_attempts: 3 } },
-      task_queue: { type: 'embedded', visibility_timeout: '3s', poll_interval: 25, retry_backoff: 100, max_retry_backoff: 1_000 },
+      executor: { concurrency: 8, task_timeout: '2s', shutdown_grace: '5s', retry: { initial_interval: 50, maximum_attempts: 3 } },
+      task_queue: {
+        type: 'embedded',
+        visibility_timeout: '3s',
+        poll_interval: 25,
+        retry: { initial_interval: 100, maximum_interval: 1_000 },
+      },
+      // `latigo start` runs the api too: a free port each, so tests (and helpers) running at once never collide.
+      api: { port: 0 },
+      // The PCA models only: the suite's demo tests count windows and models per asset (the forecast and
+      // threshold models have tests of their own).
+      demo: { job_kinds: false },
     };
     for (const [section, values] of Object.entries(sections)) base[section] = { ...base[section], ...values };
     return base;

@@ -19,6 +19,12 @@ export interface EventHubServerOptions {
   keys?: Record<string, string>;
   /** Largest publish (one batch envelope) accepted; advertised on every link the clients send on. */
   maxMessageSize?: number;
+  /**
+   * A reader whose partition a newer owner level took is left attached but sent nothing more, instead of
+   * being detached with `amqp:link:stolen`, until `releaseWithheldSteals()`: the detach that reaches the
+   * old owner late (or, in the SDK, only at its pump's next receive), made certain for take-over tests.
+   */
+  withholdSteals?: boolean;
 }
 
 const BATCH_FORMAT = 0x80013700;
@@ -47,17 +53,29 @@ export class EventHubServer {
   private listener: ReturnType<Container['listen']> | undefined;
   private readonly keys: Record<string, string>;
   private readonly maxMessageSize: number;
+  private readonly withholdSteals: boolean;
+  private readonly withheld: Sender[] = [];
   /** Events appended since start, for tests that count. */
   published = 0;
+  /** Events sent to readers since start (an event read twice counts twice). */
+  delivered = 0;
   /** Partition receivers accepted since start. */
   attachCount = 0;
+  /** See `capDelivery`. */
+  private deliveryCap: number | undefined;
 
-  private constructor(options: EventHubServerOptions, readonly port: number) {
+  private constructor(
+    options: EventHubServerOptions,
+    readonly port: number,
+  ) {
     this.keys = options.keys ?? { RootManageSharedAccessKey: 'test-key' };
     this.maxMessageSize = options.maxMessageSize ?? 1_048_576;
+    this.withholdSteals = options.withholdSteals ?? false;
     for (const [name, hub] of Object.entries(options.hubs)) {
       this.hubs.set(name.toLowerCase(), {
-        name, createdAt: new Date(), nextRoundRobin: 0,
+        name,
+        createdAt: new Date(),
+        nextRoundRobin: 0,
         partitions: Array.from({ length: hub.partitions }, () => new PartitionLog()),
         consumerGroups: new Set(['$default', ...(hub.consumerGroups ?? []).map((g) => g.toLowerCase())]),
       });
@@ -87,6 +105,31 @@ export class EventHubServer {
     return this.readers.get(readerKey(hub, consumerGroup, partitionId))?.length ?? 0;
   }
 
+  /**
+   * Sends no reader an event past the first `eventsPerPartition` of its partition until `resumeDelivery()`:
+   * set before anyone reads, it leaves a backlog in the hub that does not depend on how fast the readers or
+   * the machine are (a hold set after watching the readers can come too late on a quiet machine).
+   */
+  capDelivery(eventsPerPartition: number): void {
+    this.deliveryCap = eventsPerPartition;
+  }
+
+  resumeDelivery(): void {
+    this.deliveryCap = undefined;
+    for (const reader of [...this.readers.values()].flat()) this.pump(reader.link);
+  }
+
+  /** Readers taken over whose detach is withheld (see `withholdSteals`). */
+  get withheldSteals(): number {
+    return this.withheld.length;
+  }
+
+  /** Detaches the taken-over readers with `amqp:link:stolen`, as the service would have at once. */
+  releaseWithheldSteals(): void {
+    for (const link of this.withheld.splice(0))
+      if (link.is_open()) link.close(stolen('the partition was taken (detach withheld by the test)'));
+  }
+
   /** Closes every client connection with `amqp:connection:forced` (the SDK reconnects). */
   forceCloseConnections(): void {
     for (const connection of this.connections) connection.close({ condition: 'amqp:connection:forced', description: 'closed by the test' });
@@ -107,6 +150,7 @@ export class EventHubServer {
     for (const connection of [...this.connections]) destroy(connection);
     this.connections.clear();
     this.readers.clear();
+    this.withheld.length = 0;
     const listener = this.listener;
     this.listener = undefined;
     if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
@@ -117,7 +161,8 @@ export class EventHubServer {
   private async listen(port: number): Promise<void> {
     if (!this.handlersRegistered) this.registerHandlers();
     const listener = this.container.listen({
-      host: '127.0.0.1', port,
+      host: '127.0.0.1',
+      port,
       receiver_options: { max_message_size: this.maxMessageSize, autoaccept: false },
       sender_options: { snd_settle_mode: 1 },
     } as Parameters<Container['listen']>[0]);
@@ -134,7 +179,9 @@ export class EventHubServer {
     const c = this.container;
     // Handlers keep rhea from printing to the console; a broken client only loses its own connection.
     for (const event of ['error', 'protocol_error', 'connection_error']) c.on(event, () => undefined);
-    c.on('connection_open', (ctx: EventContext) => { this.connections.add(ctx.connection); });
+    c.on('connection_open', (ctx: EventContext) => {
+      this.connections.add(ctx.connection);
+    });
     c.on('connection_close', (ctx: EventContext) => this.forget(ctx.connection));
     c.on('disconnected', (ctx: EventContext) => this.forget(ctx.connection));
     c.on('receiver_open', (ctx: EventContext) => this.onClientSender(ctx.receiver!));
@@ -178,7 +225,8 @@ export class EventHubServer {
       link.close({ condition: 'com.microsoft:argument-out-of-range', description: `partition ${match[3]} does not exist` });
       return;
     }
-    const properties = (link as unknown as { remote: { attach?: { properties?: Record<string, unknown> } } }).remote.attach?.properties ?? {};
+    const properties =
+      (link as unknown as { remote: { attach?: { properties?: Record<string, unknown> } } }).remote.attach?.properties ?? {};
     const rawEpoch = properties['com.microsoft:epoch'];
     const epoch = rawEpoch === undefined || rawEpoch === null ? undefined : Number(rawEpoch);
     const key = readerKey(hub.name, match[2]!, match[3]!);
@@ -198,8 +246,9 @@ export class EventHubServer {
     const survivors: Reader[] = [];
     for (const reader of current) {
       // A newer (or equal) owner level takes the partition: the older reader learns it this way only.
-      if (epoch !== undefined) reader.link.close({ condition: 'amqp:link:stolen', description: `receiver with epoch ${epoch} took the partition` });
-      else survivors.push(reader);
+      if (epoch === undefined) survivors.push(reader);
+      else if (this.withholdSteals) this.withheld.push(reader.link);
+      else reader.link.close(stolen(`receiver with epoch ${epoch} took the partition`));
     }
     const reader: Reader = { link, log, epoch, cursor };
     this.attachCount++;
@@ -223,7 +272,7 @@ export class EventHubServer {
     const address = link.target?.address ?? '';
     if (address === '$cbs') return this.answerCbs(ctx);
     if (address === '$management') return this.answerManagement(ctx);
-    this.publish(address, ctx.message as unknown, (ctx as { format?: number }).format ?? 0, delivery);
+    this.publish(address, ctx.message, (ctx as { format?: number }).format ?? 0, delivery);
   }
 
   private publish(address: string, payload: unknown, format: number, delivery: Delivery): void {
@@ -233,27 +282,33 @@ export class EventHubServer {
       delivery.reject({ condition: 'amqp:not-found', description: `The messaging entity '${address}' could not be found.` });
       return;
     }
-    const size = Buffer.isBuffer(payload) ? payload.length : rhea.message.encode(payload as rhea.Message).length;
+    const size = Buffer.isBuffer(payload) ? payload.length : rhea.message.encode(payload).length;
     if (size > this.maxMessageSize) {
-      delivery.reject({ condition: 'amqp:link:message-size-exceeded', description: `The received message (${size} bytes) exceeds the limit (${this.maxMessageSize} bytes).` });
+      delivery.reject({
+        condition: 'amqp:link:message-size-exceeded',
+        description: `The received message (${size} bytes) exceeds the limit (${this.maxMessageSize} bytes).`,
+      });
       return;
     }
     let events: { message: Record<string, unknown>; size: number }[];
     let envelope: Record<string, unknown>;
     if (format === BATCH_FORMAT && Buffer.isBuffer(payload)) {
-      envelope = rhea.message.decode(payload) as unknown as Record<string, unknown>;
+      envelope = rhea.message.decode(payload);
       // One data section per event: a single Buffer for one event, an array for several.
       const content = (envelope.body as { content: Buffer | Buffer[] }).content;
       const buffers = Array.isArray(content) ? content : [content];
-      events = buffers.map((b) => ({ message: rhea.message.decode(b) as unknown as Record<string, unknown>, size: b.length }));
+      events = buffers.map((b) => ({ message: rhea.message.decode(b), size: b.length }));
     } else {
       envelope = payload as Record<string, unknown>;
       events = [{ message: envelope, size: rhea.message.encode(envelope).length }];
     }
     const partitionKey = (envelope.message_annotations as Record<string, unknown> | undefined)?.['x-opt-partition-key'];
-    const index = partitionId !== undefined ? Number(partitionId)
-      : typeof partitionKey === 'string' ? hashToPartition(partitionKey, hub.partitions.length)
-        : hub.nextRoundRobin++ % hub.partitions.length;
+    const index =
+      partitionId !== undefined
+        ? Number(partitionId)
+        : typeof partitionKey === 'string'
+          ? hashToPartition(partitionKey, hub.partitions.length)
+          : hub.nextRoundRobin++ % hub.partitions.length;
     const log = hub.partitions[index]!;
     log.append(events.map((e) => ({ ...e, ...(typeof partitionKey === 'string' ? { partitionKey } : {}) })));
     this.published += events.length;
@@ -267,8 +322,10 @@ export class EventHubServer {
   private pump(link: Sender): void {
     const reader = [...this.readers.values()].flat().find((r) => r.link === link);
     if (!reader) return;
-    while (reader.cursor < reader.log.events.length && link.sendable()) {
+    const end = Math.min(reader.log.events.length, this.deliveryCap ?? Number.POSITIVE_INFINITY);
+    while (reader.cursor < end && link.sendable()) {
       const event = reader.log.events[reader.cursor++]!;
+      this.delivered++;
       link.send({
         ...event.message,
         message_annotations: {
@@ -286,8 +343,7 @@ export class EventHubServer {
     const request = ctx.message!;
     const props = request.application_properties ?? {};
     const audience = String(props.name ?? '');
-    const refusal = this.checkToken(String(request.body ?? ''), audience)
-      ?? this.checkAudience(audience);
+    const refusal = this.checkToken(String(request.body ?? ''), audience) ?? this.checkAudience(audience);
     this.reply(ctx, refusal ?? { status: 202, description: 'Accepted' });
   }
 
@@ -295,27 +351,54 @@ export class EventHubServer {
     ctx.delivery!.accept();
     const props = ctx.message!.application_properties ?? {};
     const hub = this.hubs.get(String(props.name ?? '').toLowerCase());
-    if (props.operation !== 'READ') return this.reply(ctx, { status: 400, condition: 'amqp:not-implemented', description: `operation ${String(props.operation)}` });
-    if (!hub) return this.reply(ctx, { status: 404, condition: 'amqp:not-found', description: `The messaging entity '${String(props.name)}' could not be found.` });
-    if (props.type === 'com.microsoft:eventhub') {
-      return this.reply(ctx, { status: 200, description: 'OK' }, {
-        name: hub.name, type: 'com.microsoft:eventhub', created_at: hub.createdAt, partition_count: hub.partitions.length,
-        partition_ids: rhea.types.wrap_array(hub.partitions.map((_, i) => String(i)), 0xa1, undefined),
+    if (props.operation !== 'READ')
+      return this.reply(ctx, { status: 400, condition: 'amqp:not-implemented', description: `operation ${String(props.operation)}` });
+    if (!hub)
+      return this.reply(ctx, {
+        status: 404,
+        condition: 'amqp:not-found',
+        description: `The messaging entity '${String(props.name)}' could not be found.`,
       });
+    if (props.type === 'com.microsoft:eventhub') {
+      return this.reply(
+        ctx,
+        { status: 200, description: 'OK' },
+        {
+          name: hub.name,
+          type: 'com.microsoft:eventhub',
+          created_at: hub.createdAt,
+          partition_count: hub.partitions.length,
+          partition_ids: rhea.types.wrap_array(
+            hub.partitions.map((_, i) => String(i)),
+            0xa1,
+            undefined,
+          ),
+        },
+      );
     }
     const log = hub.partitions[Number(props.partition)];
     if (props.type !== 'com.microsoft:partition' || log === undefined || !/^\d+$/.test(String(props.partition))) {
-      return this.reply(ctx, { status: 400, condition: 'com.microsoft:argument-out-of-range', description: `partition ${String(props.partition)}` });
+      return this.reply(ctx, {
+        status: 400,
+        condition: 'com.microsoft:argument-out-of-range',
+        description: `partition ${String(props.partition)}`,
+      });
     }
     const last = log.events.at(-1);
-    return this.reply(ctx, { status: 200, description: 'OK' }, {
-      name: hub.name, type: 'com.microsoft:partition', partition: String(props.partition),
-      begin_sequence_number: rhea.types.wrap_long(last ? 0 : -1),
-      last_enqueued_sequence_number: rhea.types.wrap_long(last ? last.sequenceNumber : -1),
-      last_enqueued_offset: last ? last.offset : '-1',
-      last_enqueued_time_utc: new Date(last ? last.enqueuedTimeMs : 0),
-      is_partition_empty: last === undefined,
-    });
+    return this.reply(
+      ctx,
+      { status: 200, description: 'OK' },
+      {
+        name: hub.name,
+        type: 'com.microsoft:partition',
+        partition: String(props.partition),
+        begin_sequence_number: rhea.types.wrap_long(last ? 0 : -1),
+        last_enqueued_sequence_number: rhea.types.wrap_long(last ? last.sequenceNumber : -1),
+        last_enqueued_offset: last ? last.offset : '-1',
+        last_enqueued_time_utc: new Date(last ? last.enqueuedTimeMs : 0),
+        is_partition_empty: last === undefined,
+      },
+    );
   }
 
   private reply(ctx: EventContext, status: { status: number; description: string; condition?: string }, body?: unknown): void {
@@ -325,7 +408,8 @@ export class EventHubServer {
     sender?.send({
       correlation_id: request.message_id,
       application_properties: {
-        'status-code': status.status, 'status-description': status.description,
+        'status-code': status.status,
+        'status-description': status.description,
         ...(status.condition ? { 'error-condition': status.condition } : {}),
       },
       ...(body === undefined ? {} : { body }),
@@ -339,10 +423,18 @@ export class EventHubServer {
     const key = this.keys[keyName];
     const expiry = Number(fields.get('se'));
     const resource = fields.get('sr') ?? '';
-    const expected = key === undefined ? undefined
-      : createHmac('sha256', key).update(`${encodeURIComponent(resource)}\n${fields.get('se')}`).digest('base64');
+    const expected =
+      key === undefined
+        ? undefined
+        : createHmac('sha256', key)
+            .update(`${encodeURIComponent(resource)}\n${fields.get('se')}`)
+            .digest('base64');
     if (expected === undefined || expected !== fields.get('sig') || !(expiry * 1000 > Date.now()) || !audience.startsWith(resource)) {
-      return { status: 401, condition: 'amqp:unauthorized-access', description: `Unauthorized access. The token for '${audience}' is not valid.` };
+      return {
+        status: 401,
+        condition: 'amqp:unauthorized-access',
+        description: `Unauthorized access. The token for '${audience}' is not valid.`,
+      };
     }
     return undefined;
   }
@@ -374,6 +466,10 @@ export class EventHubServer {
   }
 }
 
+function stolen(description: string): { condition: string; description: string } {
+  return { condition: 'amqp:link:stolen', description };
+}
+
 /** Why a receiver with `epoch` may not join `current` (the service's owner-level rules), or undefined. */
 function epochRefusal(current: readonly Reader[], epoch: number | undefined): string | undefined {
   const epochs = current.flatMap((r) => (r.epoch === undefined ? [] : [r.epoch]));
@@ -390,7 +486,7 @@ function selectorOf(source: unknown): string | undefined {
   const filter = (source as { filter?: Record<string, unknown> } | undefined)?.filter;
   const value = filter?.[SELECTOR_FILTER] as { value?: unknown } | string | undefined;
   if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : String((value as { value?: unknown }).value);
+  return typeof value === 'string' ? value : String(value.value);
 }
 
 function readerKey(hub: string, consumerGroup: string, partitionId: string): string {

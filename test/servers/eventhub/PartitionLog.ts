@@ -21,7 +21,10 @@ export class PartitionLog {
     this.lastEnqueuedMs = Math.max(this.lastEnqueuedMs, Date.now());
     for (const { message, size, partitionKey } of messages) {
       this.events.push({
-        sequenceNumber: this.events.length, offset: String(this.nextOffset), enqueuedTimeMs: this.lastEnqueuedMs, message,
+        sequenceNumber: this.events.length,
+        offset: String(this.nextOffset),
+        enqueuedTimeMs: this.lastEnqueuedMs,
+        message,
         ...(partitionKey === undefined ? {} : { partitionKey }),
       });
       this.nextOffset += BigInt(size);
@@ -41,9 +44,9 @@ export class PartitionLog {
     const inclusive = operator === '>=';
     if (field === 'offset' && value === '@latest') return this.events.length;
     const bound = BigInt(value);
-    const position = (event: StoredEvent): bigint => field === 'offset' ? BigInt(event.offset)
-      : field === 'sequence-number' ? BigInt(event.sequenceNumber) : BigInt(event.enqueuedTimeMs);
-    const index = this.events.findIndex((event) => inclusive ? position(event) >= bound : position(event) > bound);
+    const position = (event: StoredEvent): bigint =>
+      field === 'offset' ? BigInt(event.offset) : field === 'sequence-number' ? BigInt(event.sequenceNumber) : BigInt(event.enqueuedTimeMs);
+    const index = this.events.findIndex((event) => (inclusive ? position(event) >= bound : position(event) > bound));
     return index === -1 ? this.events.length : index;
   }
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { hotellingT2Limit, jacksonMudholkarQLimit } from '../../../providers/embedded/anomaly/controlLimits.js';
+import { hotellingT2Limit, jacksonMudholkarQLimit } from '../../../providers/pca/controlLimits.js';
 
 describe('PCA control limits', () => {
   describe('hotellingT2Limit', () => {

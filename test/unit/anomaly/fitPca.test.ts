@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { fitPca } from '../../../providers/embedded/anomaly/fitPca.js';
-import { scorePca } from '../../../providers/embedded/anomaly/scorePca.js';
+import { fitPca } from '../../../providers/pca/fitPca.js';
+import { scorePca } from '../../../providers/pca/scorePca.js';
 import { InsufficientDataError } from '../../../src/runtime/errors.js';
 import { columnsOf, handRows, SQRT_2_5 } from './handMatrix.js';
 
@@ -86,7 +86,12 @@ describe('fitPca', () => {
   });
 
   it('throws InsufficientDataError when no tag varied during training', () => {
-    const flat = [[1, 2], [1, 2], [1, 2], [1, 2]];
+    const flat = [
+      [1, 2],
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ];
     expect(() => fitPca(columnsOf(flat), { explainedVariance: 0.9, confidence: 0.95 })).to.throw(InsufficientDataError, /constant/);
   });
 });

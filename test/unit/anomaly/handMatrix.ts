@@ -16,7 +16,13 @@
  *   λ1 = 1.8, v1 = (1, 1, 0)/√2;  λ2 = 1.0, v2 = (0, 0, 1);  λ3 = 0.2, v3 = (1, -1, 0)/√2.
  * Shares of the total 3: 0.6, 0.3333, 0.0667; cumulative 0.6, 0.9333, 1.
  */
-export const handRows: number[][] = [[1, 1, 10], [2, 3, 9], [3, 2, 11], [4, 5, 11], [5, 4, 9]];
+export const handRows: number[][] = [
+  [1, 1, 10],
+  [2, 3, 9],
+  [3, 2, 11],
+  [4, 5, 11],
+  [5, 4, 9],
+];
 
 /** Row-wise samples as one array per tag, the layout fitPca and scorePca take. */
 export function columnsOf(rows: readonly (readonly number[])[]): Float64Array[] {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { fitPca } from '../../../providers/embedded/anomaly/fitPca.js';
-import { scorePca } from '../../../providers/embedded/anomaly/scorePca.js';
+import { fitPca } from '../../../providers/pca/fitPca.js';
+import { scorePca } from '../../../providers/pca/scorePca.js';
 import { columnsOf, handRows, SQRT_2_5 } from './handMatrix.js';
 
 /*
@@ -15,7 +15,11 @@ import { columnsOf, handRows, SQRT_2_5 } from './handMatrix.js';
  */
 describe('scorePca', () => {
   const params = fitPca(columnsOf(handRows), { explainedVariance: 0.9, confidence: 0.95 });
-  const points = [[5, 1, 10], [5, 5, 10], [4, 2, 11]];
+  const points = [
+    [5, 1, 10],
+    [5, 5, 10],
+    [4, 2, 11],
+  ];
   const scores = scorePca(params, columnsOf(points));
   const perTag = (values: Float64Array, row: number) => Array.from(values.subarray(row * 3, row * 3 + 3));
 
@@ -43,8 +47,14 @@ describe('scorePca', () => {
    *     c1 = c2 = 0.4·d3²/0.6763301 = 1.053243, c3 = d2²/d2 = 0.0327153.
    */
   it('attributes each point to its tags by reconstruction-based contribution', () => {
-    const expected = [[4.212973, 4.212973, 0], [0.00078148, 0.00078148, 0], [1.053243, 1.053243, 0.0327153]];
-    expected.forEach((row, r) => perTag(scores.contributions, r).forEach((value, j) => expect(value, `row ${r} tag ${j}`).to.be.closeTo(row[j]!, 1e-6)));
+    const expected = [
+      [4.212973, 4.212973, 0],
+      [0.00078148, 0.00078148, 0],
+      [1.053243, 1.053243, 0.0327153],
+    ];
+    expected.forEach((row, r) =>
+      perTag(scores.contributions, r).forEach((value, j) => expect(value, `row ${r} tag ${j}`).to.be.closeTo(row[j]!, 1e-6)),
+    );
   });
 
   it('keeps each contribution between 0 and the combined index', () => {
@@ -64,7 +74,7 @@ describe('scorePca', () => {
     }
   });
 
-  it('outputs the reconstruction in the tags\' own units', () => {
+  it("outputs the reconstruction in the tags' own units", () => {
     perTag(scores.outputs, 0).forEach((value, j) => expect(value).to.be.closeTo([3, 3, 10][j]!, 1e-12));
     perTag(scores.outputs, 1).forEach((value, j) => expect(value).to.be.closeTo([5, 5, 10][j]!, 1e-12));
     perTag(scores.outputs, 2).forEach((value, j) => expect(value).to.be.closeTo([3, 3, 11][j]!, 1e-12));
@@ -77,7 +87,7 @@ describe('scorePca', () => {
     expect(picked.q[1]).to.be.closeTo(3.2, 1e-12);
   });
 
-  it('refuses columns that do not match the model\'s tags', () => {
+  it("refuses columns that do not match the model's tags", () => {
     expect(() => scorePca(params, columnsOf([[1, 2]]))).to.throw(RangeError);
   });
 

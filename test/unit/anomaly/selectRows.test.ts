@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { completeColumns, selectRows } from '../../../providers/embedded/anomaly/selectRows.js';
+import { completeColumns, selectRows } from '../../../providers/pca/selectRows.js';
 
 describe('selectRows', () => {
   // Ten rows at t = 0..9; the window is [4, 8).
@@ -43,7 +43,10 @@ describe('selectRows', () => {
 describe('completeColumns', () => {
   it('copies only the rows complete in every column and counts the others', () => {
     const result = completeColumns([Float64Array.of(1, Number.NaN, 3, 4), Float64Array.of(5, 6, 7, Number.NaN)], 4);
-    expect(result.columns.map((column) => Array.from(column))).to.deep.equal([[1, 3], [5, 7]]);
+    expect(result.columns.map((column) => Array.from(column))).to.deep.equal([
+      [1, 3],
+      [5, 7],
+    ]);
     expect(result.incomplete).to.equal(2);
   });
 });

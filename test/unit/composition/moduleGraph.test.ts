@@ -13,7 +13,7 @@ describe('the test run loads one copy of each module', () => {
   });
 
   it('gives providers loaded through the registry the same error classes as the tests', async () => {
-    const queue = await providerCatalog.task_queue.embedded();
+    const queue = (await providerCatalog.task_queue.embedded()).sections.task_queue!;
     expect(() => queue.parseConfig({ visibility_timeout: 'soon' }, 'task_queue')).to.throw(ConfigError);
   });
 });

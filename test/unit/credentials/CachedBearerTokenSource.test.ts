@@ -6,7 +6,11 @@ import { ConfigError, isAbortError, ProviderError } from '../../../src/runtime/e
 class CountingCredential implements TokenCredentialLike {
   calls = 0;
   pending: ((value: void) => void) | undefined;
-  constructor(private readonly now: () => number, private readonly lifetimeMs: number, private readonly gate?: Promise<void>) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly lifetimeMs: number,
+    private readonly gate?: Promise<void>,
+  ) {}
   async getToken() {
     this.calls++;
     if (this.gate) await this.gate;
@@ -17,11 +21,18 @@ class CountingCredential implements TokenCredentialLike {
 describe('CachedBearerTokenSource', () => {
   let now = 0;
   const clock = () => now;
-  beforeEach(() => { now = 1_000_000; });
-
-  const source = (credential: TokenCredentialLike, refreshBeforeExpiryMs = 300_000) => new CachedBearerTokenSource({
-    path: 'sensor_data.credential', scope: 'api/.default', refreshBeforeExpiryMs, createCredential: () => credential, clock,
+  beforeEach(() => {
+    now = 1_000_000;
   });
+
+  const source = (credential: TokenCredentialLike, refreshBeforeExpiryMs = 300_000) =>
+    new CachedBearerTokenSource({
+      path: 'sensor_data.credential',
+      scope: 'api/.default',
+      refreshBeforeExpiryMs,
+      createCredential: () => credential,
+      clock,
+    });
 
   it('serves the cached token until refresh_before_expiry before it expires, then fetches a new one', async () => {
     const credential = new CountingCredential(clock, 3_600_000);
@@ -37,8 +48,14 @@ describe('CachedBearerTokenSource', () => {
   it('builds a new credential on invalidate(), since the library caches the refused token', async () => {
     let built = 0;
     const tokens = new CachedBearerTokenSource({
-      path: 'p', scope: 's', refreshBeforeExpiryMs: 0, clock,
-      createCredential: () => { built++; return new CountingCredential(clock, 3_600_000); },
+      path: 'p',
+      scope: 's',
+      refreshBeforeExpiryMs: 0,
+      clock,
+      createCredential: () => {
+        built++;
+        return new CountingCredential(clock, 3_600_000);
+      },
     });
     await tokens.token();
     tokens.invalidate();
@@ -48,11 +65,19 @@ describe('CachedBearerTokenSource', () => {
 
   it('does not keep a token whose fetch started before invalidate()', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const slow = new CountingCredential(clock, 3_600_000, gate);
     const fresh = new CountingCredential(clock, 3_600_000);
     const credentials = [slow, fresh];
-    const tokens = new CachedBearerTokenSource({ path: 'p', scope: 's', refreshBeforeExpiryMs: 0, clock, createCredential: () => credentials.shift()! });
+    const tokens = new CachedBearerTokenSource({
+      path: 'p',
+      scope: 's',
+      refreshBeforeExpiryMs: 0,
+      clock,
+      createCredential: () => credentials.shift()!,
+    });
     const first = tokens.token();
     tokens.invalidate();
     release();
@@ -63,7 +88,9 @@ describe('CachedBearerTokenSource', () => {
 
   it('rejects a waiting caller whose signal fires, without failing the shared fetch', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const tokens = source(new CountingCredential(clock, 3_600_000, gate));
     const controller = new AbortController();
     const aborted = tokens.token({ signal: controller.signal });
@@ -75,7 +102,9 @@ describe('CachedBearerTokenSource', () => {
   });
 
   it('translates a null token into a retryable ProviderError naming the section', async () => {
-    const err = await source({ getToken: async () => null }).token().catch((e: unknown) => e);
+    const err = await source({ getToken: async () => null })
+      .token()
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ProviderError);
     expect((err as ProviderError).retryable).to.equal(true);
     expect((err as Error).message).to.include('sensor_data.credential');
@@ -86,7 +115,10 @@ describe('parseCredentialConfig', () => {
   it('names the key path and never quotes the secret', () => {
     const err = (() => {
       try {
-        return parseCredentialConfig({ kind: 'client_secret', tenant_id: 't', client_id: 'c', client_secret: 'hunter2', scope: 's', authority_host: 'http://login' }, 'sensor_data.credential');
+        return parseCredentialConfig(
+          { kind: 'client_secret', tenant_id: 't', client_id: 'c', client_secret: 'hunter2', scope: 's', authority_host: 'http://login' },
+          'sensor_data.credential',
+        );
       } catch (e) {
         return e;
       }
@@ -97,14 +129,21 @@ describe('parseCredentialConfig', () => {
   });
 
   it('refuses an unknown kind, listing the valid ones', () => {
-    expect(() => parseCredentialConfig({ kind: 'password' }, 'model_info.credential'))
-      .to.throw(ConfigError, /model_info\.credential.*kind: static, client_secret, workload_identity or managed_identity/);
+    expect(() => parseCredentialConfig({ kind: 'password' }, 'model_info.credential')).to.throw(
+      ConfigError,
+      /model_info\.credential.*kind: static, client_secret, workload_identity or managed_identity/,
+    );
   });
 
   it('fills defaults and keeps where it was configured', () => {
-    expect(parseCredentialConfig({ kind: 'managed_identity', scope: 'api/.default' }, 'x.credential'))
-      .to.deep.equal({ kind: 'managed_identity', path: 'x.credential', scope: 'api/.default', refreshBeforeExpiryMs: 300_000 });
-    expect(parseCredentialConfig({ kind: 'client_secret', tenant_id: 't', client_id: 'c', client_secret: 's', scope: 'api/.default' }, 'y'))
-      .to.deep.include({ authorityHost: 'https://login.microsoftonline.com', instanceDiscovery: true });
+    expect(parseCredentialConfig({ kind: 'managed_identity', scope: 'api/.default' }, 'x.credential')).to.deep.equal({
+      kind: 'managed_identity',
+      path: 'x.credential',
+      scope: 'api/.default',
+      refreshBeforeExpiryMs: 300_000,
+    });
+    expect(
+      parseCredentialConfig({ kind: 'client_secret', tenant_id: 't', client_id: 'c', client_secret: 's', scope: 'api/.default' }, 'y'),
+    ).to.deep.include({ authorityHost: 'https://login.microsoftonline.com', instanceDiscovery: true });
   });
 });

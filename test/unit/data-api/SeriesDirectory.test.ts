@@ -10,20 +10,32 @@ class ListingClient implements Pick<DataApiClientLike, 'listSeries'> {
   constructor(private readonly series: DataApiSeries[]) {}
   async listSeries(filter: { name?: string; facility?: string }) {
     this.lookups++;
-    return this.series.filter((s) => (filter.name === undefined || s.name === filter.name) && (filter.facility === undefined || s.facility === filter.facility));
+    return this.series.filter(
+      (s) => (filter.name === undefined || s.name === filter.name) && (filter.facility === undefined || s.facility === filter.facility),
+    );
   }
 }
 
-const directory = (client: ListingClient, facility: Record<string, unknown> = {}) => new SeriesDirectory(client as unknown as DataApiClientLike,
-  parseDataApiConfig({ base_url: 'https://api.example/v1.7', credential: { kind: 'static', token: 't' }, facility }, 'sensor_data'));
+const directory = (client: ListingClient, facility: Record<string, unknown> = {}) =>
+  new SeriesDirectory(
+    client as unknown as DataApiClientLike,
+    parseDataApiConfig({ base_url: 'https://api.example/v1.7', credential: { kind: 'static', token: 't' }, facility }, 'sensor_data'),
+  );
 
 describe('SeriesDirectory', () => {
   it('refuses a name found in several facilities unless a rule or the default settles it', async () => {
-    const client = new ListingClient([{ id: '1', name: 'PT-1', facility: 'north' }, { id: '2', name: 'PT-1', facility: 'south' }]);
-    const err = await directory(client).facilitiesOf(['PT-1']).catch((e: unknown) => e);
+    const client = new ListingClient([
+      { id: '1', name: 'PT-1', facility: 'north' },
+      { id: '2', name: 'PT-1', facility: 'south' },
+    ]);
+    const err = await directory(client)
+      .facilitiesOf(['PT-1'])
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ProviderError);
     expect((err as ProviderError).retryable).to.equal(false);
-    expect((err as Error).message).to.include('north, south').and.include('facility.rules');
+    expect((err as Error).message)
+      .to.include('north, south')
+      .and.include('facility.rules');
     expect(await directory(client, { default: 'south' }).facilitiesOf(['PT-1'])).to.deep.equal(['south']);
     expect(await directory(client, { rules: [{ prefix: 'PT-', facility: 'north' }] }).facilitiesOf(['PT-1'])).to.deep.equal(['north']);
   });

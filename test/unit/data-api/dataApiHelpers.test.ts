@@ -2,18 +2,30 @@ import { expect } from 'chai';
 import { parseDataApiConfig } from '../../../providers/data-api/config.js';
 import { splitByPoints } from '../../../providers/data-api/DataApiPredictionStorage.js';
 import { parseDatapointTime } from '../../../providers/data-api/datapointTime.js';
-import { parseRetryAfter } from '../../../providers/data-api/errors.js';
+import { parseRetryAfter } from '../../../src/runtime/retry.js';
 import { ConfigError } from '../../../src/runtime/errors.js';
 
 describe('data-api helpers', () => {
   describe('parseDatapointTime', () => {
     it('keeps the millisecond of 7-digit times, rounding down, and says when digits were dropped', () => {
-      expect(parseDatapointTime('2024-05-01T10:00:05.4200000Z')).to.deep.equal({ ms: Date.UTC(2024, 4, 1, 10, 0, 5, 420), subMillisecond: false });
-      expect(parseDatapointTime('2024-05-01T10:00:05.9999999Z')).to.deep.equal({ ms: Date.UTC(2024, 4, 1, 10, 0, 5, 999), subMillisecond: true });
+      expect(parseDatapointTime('2024-05-01T10:00:05.4200000Z')).to.deep.equal({
+        ms: Date.UTC(2024, 4, 1, 10, 0, 5, 420),
+        subMillisecond: false,
+      });
+      expect(parseDatapointTime('2024-05-01T10:00:05.9999999Z')).to.deep.equal({
+        ms: Date.UTC(2024, 4, 1, 10, 0, 5, 999),
+        subMillisecond: true,
+      });
       expect(parseDatapointTime('2024-05-01T10:00:05Z').ms).to.equal(Date.UTC(2024, 4, 1, 10, 0, 5));
       expect(parseDatapointTime('2024-05-01T12:00:00.5+02:00').ms).to.equal(Date.UTC(2024, 4, 1, 10, 0, 0, 500));
       expect(parseDatapointTime('yesterday').ms).to.be.NaN;
-      for (const invalid of ['2024-13-01T10:00:05Z', '2024-02-30T10:00:05Z', '2024-05-01T24:00:05Z', '2024-05-01T10:00:05.x1Z', '2024-13-01T10:00:05+01:00']) {
+      for (const invalid of [
+        '2024-13-01T10:00:05Z',
+        '2024-02-30T10:00:05Z',
+        '2024-05-01T24:00:05Z',
+        '2024-05-01T10:00:05.x1Z',
+        '2024-13-01T10:00:05+01:00',
+      ]) {
         expect(parseDatapointTime(invalid).ms, invalid).to.be.NaN;
       }
       expect(parseDatapointTime('2024-02-29T23:59:59.12Z').ms).to.equal(Date.UTC(2024, 1, 29, 23, 59, 59, 120));
@@ -31,9 +43,15 @@ describe('data-api helpers', () => {
   });
 
   describe('splitByPoints', () => {
-    it('splits items, and an item\'s points, into requests of at most maxPoints', () => {
+    it("splits items, and an item's points, into requests of at most maxPoints", () => {
       const points = (n: number) => Array.from({ length: n }, (_, i) => ({ time: String(i), value: i, status: 192 }));
-      const batches = splitByPoints([{ id: 'a', datapoints: points(5) }, { id: 'b', datapoints: points(2) }], 3);
+      const batches = splitByPoints(
+        [
+          { id: 'a', datapoints: points(5) },
+          { id: 'b', datapoints: points(2) },
+        ],
+        3,
+      );
       expect(batches.map((b) => b.map((i) => `${i.id}:${i.datapoints.length}`))).to.deep.equal([['a:3'], ['a:2', 'b:1'], ['b:1']]);
     });
   });
@@ -51,11 +69,22 @@ describe('data-api helpers', () => {
     });
 
     it('names the key of an invalid value', () => {
-      expect(() => parseDataApiConfig({ ...base, read: { ids_per_request: 101 } }, 'sensor_data')).to.throw(ConfigError, /sensor_data\.read\.ids_per_request/);
-      expect(() => parseDataApiConfig({ ...base, output: { naming: '{tag}|{model}' } }, 'prediction_storage'))
-        .to.throw(ConfigError, /prediction_storage\.output\.naming.*\{operation\}/);
-      expect(() => parseDataApiConfig({ ...base, credential: { kind: 'static' } }, 'sensor_data')).to.throw(ConfigError, /sensor_data\.credential\.token/);
-      expect(() => parseDataApiConfig({ ...base, facility: { mode: 'by_asset' } }, 'sensor_data')).to.throw(ConfigError, /sensor_data\.facility\.mode/);
+      expect(() => parseDataApiConfig({ ...base, read: { ids_per_request: 101 } }, 'sensor_data')).to.throw(
+        ConfigError,
+        /sensor_data\.read\.ids_per_request/,
+      );
+      expect(() => parseDataApiConfig({ ...base, output: { naming: '{tag}|{model}' } }, 'prediction_storage')).to.throw(
+        ConfigError,
+        /prediction_storage\.output\.naming.*\{operation\}/,
+      );
+      expect(() => parseDataApiConfig({ ...base, credential: { kind: 'static' } }, 'sensor_data')).to.throw(
+        ConfigError,
+        /sensor_data\.credential\.token/,
+      );
+      expect(() => parseDataApiConfig({ ...base, facility: { mode: 'by_asset' } }, 'sensor_data')).to.throw(
+        ConfigError,
+        /sensor_data\.facility\.mode/,
+      );
     });
   });
 });

@@ -1,11 +1,20 @@
 import { expect } from 'chai';
-import type { DetectionSummary } from '../../../providers/embedded/demo/evaluateDetections.js';
-import { formatDetectionSummary } from '../../../providers/embedded/demo/formatDetectionSummary.js';
+import type { DetectionSummary } from '../../../src/demo/evaluateDetections.js';
+import { formatDetectionSummary } from '../../../src/demo/formatDetectionSummary.js';
 
 const summary: DetectionSummary = {
-  project: 'demo', range: { fromMs: Date.UTC(2026, 0, 1), toMs: Date.UTC(2026, 0, 2) }, graceMs: 300_000, minRun: 3,
-  windows: { processed: 150, succeeded: 144, insufficientData: 4, failed: 2 }, scoredTimestamps: 34_560,
-  faultsTotal: 12, faultsFound: 11, anomalies: 400, anomaliesInFaults: 360, recall: 11 / 12, precision: 0.9,
+  project: 'demo',
+  range: { fromMs: Date.UTC(2026, 0, 1), toMs: Date.UTC(2026, 0, 2) },
+  graceMs: 300_000,
+  minRun: 3,
+  windows: { processed: 150, succeeded: 144, insufficientData: 4, failed: 2 },
+  scoredTimestamps: 34_560,
+  faultsTotal: 12,
+  faultsFound: 11,
+  anomalies: 400,
+  anomaliesInFaults: 360,
+  recall: 11 / 12,
+  precision: 0.9,
   byKind: { drift: { total: 3, found: 3 }, step: { total: 3, found: 2 }, spike: { total: 3, found: 3 }, stuck: { total: 3, found: 3 } },
   meanDetectionDelayMs: 150_000,
 };
@@ -26,7 +35,15 @@ describe('formatDetectionSummary', () => {
   });
 
   it('prints n/a when there was nothing to score', () => {
-    const empty = formatDetectionSummary({ ...summary, anomalies: 0, precision: null, faultsTotal: 0, faultsFound: 0, recall: null, meanDetectionDelayMs: null });
+    const empty = formatDetectionSummary({
+      ...summary,
+      anomalies: 0,
+      precision: null,
+      faultsTotal: 0,
+      faultsFound: 0,
+      recall: null,
+      meanDetectionDelayMs: null,
+    });
     expect(empty).to.contain('precision n/a');
     expect(empty).to.contain('recall n/a');
     expect(empty).to.not.contain('mean delay');

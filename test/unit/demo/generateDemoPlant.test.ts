@@ -2,16 +2,25 @@ import { expect } from 'chai';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { demoSchema, type DemoConfig } from '../../../src/config/sections.js';
 import { ConfigError } from '../../../src/runtime/errors.js';
-import { assetSeries } from '../../../providers/embedded/demo/assetSeries.js';
-import { FAULT_KINDS } from '../../../providers/embedded/demo/faults.js';
-import { demoSeries, generateDemoPlant, type DemoPlant } from '../../../providers/embedded/demo/generateDemoPlant.js';
+import { assetSeries, type AssetSeries } from '../../../src/demo/assetSeries.js';
+import { FAULT_KINDS } from '../../../src/demo/faults.js';
+import { demoSeries, generateDemoPlant, type DemoPlant } from '../../../src/demo/generateDemoPlant.js';
 import { minMax, pearson } from './stats.js';
 
 const HOUR = 3_600_000;
 const END = Date.UTC(2026, 2, 1, 12, 34, 56, 789);
 
 function config(overrides: Partial<Record<string, unknown>> = {}): DemoConfig {
-  return demoSchema.parse({ assets: 3, tags_per_asset: 7, resolution: '30s', history: '36h', training: '24h', faults_per_asset: 3, seed: 7, ...overrides });
+  return demoSchema.parse({
+    assets: 3,
+    tags_per_asset: 7,
+    resolution: '30s',
+    history: '36h',
+    training: '24h',
+    faults_per_asset: 3,
+    seed: 7,
+    ...overrides,
+  });
 }
 
 describe('generateDemoPlant', () => {
@@ -57,12 +66,12 @@ describe('generateDemoPlant', () => {
   it('is deterministic for a seed and different for another seed', () => {
     const again = generateDemoPlant(config(), END);
     expect(again.faults).to.deep.equal(plant.faults);
-    const first = demoSeries(again).next().value!;
+    const first = demoSeries(again).next().value as AssetSeries;
     expect([...first.columns[3]!]).to.deep.equal([...series[0]!.columns[3]!]);
 
     const other = generateDemoPlant(config({ seed: 8 }), END);
     expect(other.faults).to.not.deep.equal(plant.faults);
-    expect(demoSeries(other).next().value!.columns[3]![100]).to.not.equal(series[0]!.columns[3]![100]);
+    expect((demoSeries(other).next().value as AssetSeries).columns[3]![100]).to.not.equal(series[0]!.columns[3]![100]);
   });
 
   it('correlates the tags of an asset strongly: two shared drivers explain nearly all their variance', () => {
@@ -97,9 +106,11 @@ describe('generateDemoPlant', () => {
     expect(clean.faults).to.deep.equal([]);
     const cleanSeries = [...demoSeries(clean)];
     const trainingRows = (plant.training.toMs - plant.training.fromMs) / 30_000;
-    series.forEach((s, a) => s.columns.forEach((column, t) => {
-      expect([...column.subarray(0, trainingRows)]).to.deep.equal([...cleanSeries[a]!.columns[t]!.subarray(0, trainingRows)]);
-    }));
+    series.forEach((s, a) =>
+      s.columns.forEach((column, t) => {
+        expect([...column.subarray(0, trainingRows)]).to.deep.equal([...cleanSeries[a]!.columns[t]!.subarray(0, trainingRows)]);
+      }),
+    );
   });
 
   it('spreads faults without overlap, with normal operation between them, and uses every kind', () => {
@@ -137,7 +148,12 @@ describe('generateDemoPlant', () => {
   });
 });
 
-function expectFaultShape(plant: DemoPlant, fault: DemoPlant['faults'][number], faulty: ReturnType<typeof demoSeries> extends Generator<infer S> ? S[] : never, clean: typeof faulty): void {
+function expectFaultShape(
+  plant: DemoPlant,
+  fault: DemoPlant['faults'][number],
+  faulty: ReturnType<typeof demoSeries> extends Generator<infer S> ? S[] : never,
+  clean: typeof faulty,
+): void {
   const a = plant.assets.findIndex((x) => x.name === fault.asset);
   const tag = plant.assets[a]!.tags.findIndex((t) => t.name === fault.sensor);
   const times = faulty[a]!.timesMs;

@@ -1,10 +1,18 @@
 import { expect } from 'chai';
 import { demoSchema } from '../../../src/config/sections.js';
-import { liveSeries } from '../../../providers/embedded/demo/DemoFeed.js';
-import { demoSeries, generateDemoPlant } from '../../../providers/embedded/demo/generateDemoPlant.js';
-import { demoPlantLayout } from '../../../providers/embedded/demo/plantLayout.js';
+import { liveSeries } from '../../../src/demo/DemoFeed.js';
+import { demoSeries, generateDemoPlant } from '../../../src/demo/generateDemoPlant.js';
+import { demoPlantLayout } from '../../../src/demo/plantLayout.js';
 
-const config = demoSchema.parse({ assets: 2, tags_per_asset: 6, resolution: '10s', history: '2h', training: '1h', faults_per_asset: 0, seed: 3 });
+const config = demoSchema.parse({
+  assets: 2,
+  tags_per_asset: 6,
+  resolution: '10s',
+  history: '2h',
+  training: '1h',
+  faults_per_asset: 0,
+  seed: 3,
+});
 const END = Date.UTC(2026, 5, 1, 8, 0, 0);
 
 describe('liveSeries', () => {

@@ -5,8 +5,10 @@ import yaml from 'js-yaml';
 import { z } from 'zod';
 import { buildProgram } from '../../../src/cli/program.js';
 import { loadConfig } from '../../../src/config/loadConfig.js';
+import { ConfigError } from '../../../src/runtime/errors.js';
 import { providerCatalog } from '../../../src/composition/registry.js';
 import { repoRoot } from '../../integration/helpers/cli.js';
+import { Workspace } from '../../integration/helpers/workspace.js';
 import { exposedMetricNames, metricNamesIn } from './metricNames.js';
 
 /**
@@ -17,7 +19,10 @@ import { exposedMetricNames, metricNamesIn } from './metricNames.js';
 const duration = z.string().regex(/^\d+(ms|s|m|h)$/);
 const healthcheck = z.strictObject({
   test: z.tuple([z.literal('CMD')]).rest(z.string()),
-  interval: duration, timeout: duration, retries: z.number().int().positive(), start_period: duration.optional(),
+  interval: duration,
+  timeout: duration,
+  retries: z.number().int().positive(),
+  start_period: duration.optional(),
 });
 const service = z.strictObject({
   image: z.string().min(1),
@@ -30,18 +35,24 @@ const service = z.strictObject({
   environment: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()).optional(),
   stop_grace_period: duration.optional(),
   healthcheck: healthcheck.optional(),
-  depends_on: z.record(z.string(), z.strictObject({ condition: z.enum(['service_started', 'service_healthy', 'service_completed_successfully']) })).optional(),
+  depends_on: z
+    .record(z.string(), z.strictObject({ condition: z.enum(['service_started', 'service_healthy', 'service_completed_successfully']) }))
+    .optional(),
   ports: z.array(z.string().regex(/^127\.0\.0\.1:\d+(-\d+)?:\d+(-\d+)?$/)).optional(),
   volumes: z.array(z.string().regex(/^[^:]+:[^:]+(:ro)?$/)).optional(),
 });
-const composeFile = z.looseObject({
-  name: z.string(),
-  services: z.record(z.string(), service),
-  volumes: z.record(z.string(), z.null()),
-}).refine((f) => Object.keys(f).every((k) => ['name', 'services', 'volumes'].includes(k) || k.startsWith('x-')), 'unknown top-level key');
+const composeFile = z
+  .looseObject({
+    name: z.string(),
+    services: z.record(z.string(), service),
+    volumes: z.record(z.string(), z.null()),
+  })
+  .refine((f) => Object.keys(f).every((k) => ['name', 'services', 'volumes'].includes(k) || k.startsWith('x-')), 'unknown top-level key');
 
 type Compose = z.output<typeof composeFile>;
 const latigoRoles = ['scheduler', 'executor-1', 'executor-2'];
+/** A token as an operator would set it for set-env (at least 16 characters). */
+const apiToken = 'compose-test-token-0123456789abcdef';
 
 describe('docker-compose.yml', () => {
   let compose: Compose;
@@ -50,14 +61,18 @@ describe('docker-compose.yml', () => {
     compose = composeFile.parse(yaml.load(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')));
   });
 
-  it('runs a scheduler and two executors from one image, each with its own command', () => {
+  it('runs a scheduler, two executors and the api from one image, each with its own command', () => {
     const roles = latigoRoles.map((name) => compose.services[name]!);
     expect(new Set(roles.map((s) => `${s.image} ${s.build}`)).size).to.equal(1);
     expect(roles[0]!.build).to.equal('.');
     expect(roles.map((s) => s.command)).to.deep.equal([
-      ['latigo', 'scheduler', '--name', 'scheduler'], ['latigo', 'executor', '--name', 'executor-1'], ['latigo', 'executor', '--name', 'executor-2'],
+      ['latigo', 'scheduler', '--name', 'scheduler'],
+      ['latigo', 'executor', '--name', 'executor-1'],
+      ['latigo', 'executor', '--name', 'executor-2'],
     ]);
     expect(compose.services.demo!.command).to.deep.equal(['latigo', 'start', '--demo']);
+    expect(compose.services.api!.command).to.deep.equal(['latigo', 'api', '--name', 'api']);
+    expect(`${compose.services.api!.image} ${compose.services.api!.build}`).to.equal(`${roles[0]!.image} ${roles[0]!.build}`);
   });
 
   it('names only commands and options the latigo CLI has', () => {
@@ -68,14 +83,17 @@ describe('docker-compose.yml', () => {
       const command = program.commands.find((c) => c.name() === sub);
       expect(command, `${name}: latigo ${sub}`).not.to.equal(undefined);
       for (const flag of args.filter((a) => a.startsWith('--'))) {
-        expect(command!.options.some((o) => o.long === flag), `${name}: ${sub} ${flag}`).to.equal(true);
+        expect(
+          command!.options.some((o) => o.long === flag),
+          `${name}: ${sub} ${flag}`,
+        ).to.equal(true);
       }
     }
   });
 
   it('gives every long-running service a restart policy and the stateful ones health checks and volumes', () => {
     for (const [name, s] of Object.entries(compose.services)) expect(s.restart, name).to.equal('unless-stopped');
-    for (const name of [...latigoRoles, 'postgres', 'influxdb', 'demo', 'prometheus', 'grafana']) {
+    for (const name of [...latigoRoles, 'api', 'postgres', 'influxdb', 'demo', 'prometheus', 'grafana']) {
       expect(compose.services[name]!.healthcheck, `${name} healthcheck`).not.to.equal(undefined);
     }
     expect(compose.services.postgres!.volumes).to.deep.equal(['postgres-data:/var/lib/postgresql/data']);
@@ -97,11 +115,56 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('publishes the api on its api.port, probes its /readyz there, waits for the databases and reads .env', () => {
+    const api = compose.services.api!;
+    const port = api.environment!.LATIGO_API__PORT!;
+    expect(api.healthcheck!.test.join(' ')).to.contain(`http://127.0.0.1:${port}/readyz`);
+    expect(api.ports).to.deep.equal([`127.0.0.1:${port}:${port}`]);
+    expect(api.depends_on).to.deep.equal({ postgres: { condition: 'service_healthy' }, influxdb: { condition: 'service_healthy' } });
+    expect(api.env_file).to.deep.equal([{ path: '.env', required: false }]);
+    // Reachable through the published port only when it listens beyond the container's loopback.
+    expect(api.environment!.LATIGO_API__ADDRESS).to.equal('0.0.0.0');
+  });
+
+  it('starts the api container only with a token from LATIGO_API_TOKEN, which set-env needs and never a default', async () => {
+    const file = join(repoRoot, 'deploy/compose/local_config.yaml');
+    const containerEnv = compose.services.api!.environment!;
+    const config = await loadConfig({ file, env: { ...containerEnv, LATIGO_API_TOKEN: apiToken }, catalog: providerCatalog });
+    expect(config.api).to.include({ address: '0.0.0.0', port: Number(containerEnv.LATIGO_API__PORT) });
+    expect(config.api.tokens.map((t) => [t.name, t.role])).to.deep.equal([['ops', 'operator']]);
+
+    const unset = await loadConfig({ file, env: containerEnv, catalog: providerCatalog }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(unset).to.be.instanceOf(ConfigError);
+    expect((unset as ConfigError).message)
+      .to.contain('LATIGO_API_TOKEN')
+      .and.to.contain('api.tokens');
+
+    // The same container without the file's tokens: refused, naming api.tokens (it would listen on 0.0.0.0).
+    const workspace = new Workspace('compose-api');
+    try {
+      const bare = workspace.writeConfig('database:\n  url: sqlite:latigo.sqlite\n');
+      const refused = await loadConfig({ file: bare, env: containerEnv, catalog: providerCatalog }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refused).to.be.instanceOf(ConfigError);
+      expect((refused as ConfigError).message)
+        .to.contain('api.tokens')
+        .and.to.contain('0.0.0.0');
+    } finally {
+      workspace.remove();
+    }
+  });
+
   it('refers only to declared services, health-checked dependencies, declared volumes and files in the repository', () => {
     for (const [name, s] of Object.entries(compose.services)) {
       for (const [dependency, { condition }] of Object.entries(s.depends_on ?? {})) {
         expect(compose.services[dependency], `${name} depends on ${dependency}`).not.to.equal(undefined);
-        if (condition === 'service_healthy') expect(compose.services[dependency]!.healthcheck, `${dependency} healthcheck`).not.to.equal(undefined);
+        if (condition === 'service_healthy')
+          expect(compose.services[dependency]!.healthcheck, `${dependency} healthcheck`).not.to.equal(undefined);
         // A service outside every profile cannot wait for one inside a profile.
         if (s.profiles === undefined) expect(compose.services[dependency]!.profiles, `${name} -> ${dependency}`).to.equal(undefined);
       }
@@ -114,12 +177,19 @@ describe('docker-compose.yml', () => {
   });
 
   it('has the demo, grafana and eventhub profiles, the default stack outside all of them', () => {
-    const byProfile = (profile: 'demo' | 'grafana' | 'eventhub') => Object.entries(compose.services).filter(([, s]) => s.profiles?.includes(profile)).map(([n]) => n).sort();
+    const byProfile = (profile: 'demo' | 'grafana' | 'eventhub') =>
+      Object.entries(compose.services)
+        .filter(([, s]) => s.profiles?.includes(profile))
+        .map(([n]) => n)
+        .sort();
     expect(byProfile('demo')).to.deep.equal(['demo']);
     expect(byProfile('grafana')).to.deep.equal(['grafana', 'prometheus']);
     expect(byProfile('eventhub')).to.deep.equal(['azurite', 'eventhubs']);
-    const always = Object.entries(compose.services).filter(([, s]) => s.profiles === undefined).map(([n]) => n).sort();
-    expect(always).to.deep.equal(['executor-1', 'executor-2', 'influxdb', 'postgres', 'scheduler']);
+    const always = Object.entries(compose.services)
+      .filter(([, s]) => s.profiles === undefined)
+      .map(([n]) => n)
+      .sort();
+    expect(always).to.deep.equal(['api', 'executor-1', 'executor-2', 'influxdb', 'postgres', 'scheduler']);
   });
 
   it('has Prometheus scrape every latigo container, and a dashboard charting only metrics latigo exposes', () => {
@@ -127,7 +197,12 @@ describe('docker-compose.yml', () => {
       scrape_configs: { static_configs: { targets: string[] }[] }[];
     };
     const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets)).sort();
-    expect(targets).to.deep.equal(latigoRoles.map((n) => `${n}:${compose.services[n]!.environment!.LATIGO_HTTP__PORT}`).sort());
+    expect(targets).to.deep.equal(
+      [
+        ...latigoRoles.map((n) => `${n}:${compose.services[n]!.environment!.LATIGO_HTTP__PORT}`),
+        `api:${compose.services.api!.environment!.LATIGO_API__PORT}`,
+      ].sort(),
+    );
 
     const dashboard = JSON.parse(readFileSync(join(repoRoot, 'deploy/grafana/dashboards/latigo.json'), 'utf8')) as {
       panels: { type: string; datasource?: { uid: string }; targets?: { expr?: string; query?: string }[] }[];
@@ -148,11 +223,19 @@ describe('docker-compose.yml', () => {
     // Sensor data, anomaly scores and flags per model, from the measurements the influx providers write.
     const queries = charts.flatMap((p) => p.targets ?? []).map((t) => t.query ?? '');
     expect(queries.some((q) => q.includes('FROM "sensor"'))).to.equal(true);
-    for (const output of ['total-anomaly', 'anomaly-threshold', 'is-anomaly']) expect(queries.some((q) => q.includes(`'${output}'`)), output).to.equal(true);
+    for (const output of ['total-anomaly', 'anomaly-threshold', 'is-anomaly'])
+      expect(
+        queries.some((q) => q.includes(`'${output}'`)),
+        output,
+      ).to.equal(true);
   });
 
   it('ships a local configuration for the stack that the service accepts, pointing at the compose services', async () => {
-    const config = await loadConfig({ file: join(repoRoot, 'deploy/compose/local_config.yaml'), env: {}, catalog: providerCatalog });
+    const config = await loadConfig({
+      file: join(repoRoot, 'deploy/compose/local_config.yaml'),
+      env: { LATIGO_API_TOKEN: apiToken },
+      catalog: providerCatalog,
+    });
     expect(config.database.url).to.equal('postgres://latigo:latigo@postgres:5432/latigo');
     for (const section of ['sensor_data', 'prediction_storage'] as const) {
       expect(config.providers[section].type).to.equal('influx');
@@ -173,8 +256,10 @@ describe('Dockerfile', () => {
   });
 
   it('copies from the build context only files that exist and .dockerignore lets through', () => {
-    const allowed = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n')
-      .filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
+    const allowed = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .map((l) => l.slice(1).replace(/\/$/, ''));
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
     expect(copied.length).to.be.greaterThan(5);
     for (const source of copied) {

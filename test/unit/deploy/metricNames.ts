@@ -7,7 +7,11 @@ export function exposedMetricNames(): Set<string> {
   const metrics = new LatigoMetrics({ role: 'executor', providerTypes: {} });
   metrics.collectProcessMetrics();
   registerBacklogGauges(metrics.registry, {
-    queue: { depth: async () => ({}) }, ledger: { oldestQueuedSentAt: async () => undefined }, clock: Date.now, log: silentLogger,
+    queue: { depth: async () => ({ ready: 0, leased: 0, delayed: 0, dead: 0 }) },
+    ledger: { oldestQueuedSentAt: async () => undefined },
+    clock: Date.now,
+    log: silentLogger,
+    unserved: async () => ({}),
   });
   const names = new Set<string>();
   for (const metric of metrics.registry.getMetricsAsArray()) {

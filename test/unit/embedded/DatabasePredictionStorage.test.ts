@@ -9,7 +9,11 @@ const RES = 10_000;
 
 function rows(count: number, anomalousAt: readonly number[] = []): PredictionRow[] {
   return Array.from({ length: count }, (_, i) => ({
-    timeMs: T0 + i * RES, outputs: [i], contributions: [1], totalAnomaly: anomalousAt.includes(i) ? 9 + i : 1, threshold: 5,
+    timeMs: T0 + i * RES,
+    outputs: [i],
+    contributions: [1],
+    totalAnomaly: anomalousAt.includes(i) ? 9 + i : 1,
+    threshold: 5,
     isAnomaly: anomalousAt.includes(i),
   }));
 }
@@ -26,7 +30,9 @@ describe('DatabasePredictionStorage', () => {
     temp = await openTempDatabase();
     storage = new DatabasePredictionStorage(temp.db, silentLogger);
   });
-  afterEach(async () => { await temp.cleanup(); });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
 
   it('counts stored rows over all models, once per timestamp however often stored', async () => {
     expect(await storage.countPredictions()).to.equal(0);
@@ -39,7 +45,7 @@ describe('DatabasePredictionStorage', () => {
   it('lists the latest anomalies newest first, up to the limit', async () => {
     await storage.store(set('a', 'r1', rows(10, [2, 7])));
     await storage.store(set('b', 'r1', rows(10, [5])));
-    expect(await storage.latestAnomalies(2)).to.deep.equal([
+    expect(await storage.latestAnomalies({ limit: 2 })).to.deep.equal([
       { project: 'plant', model: 'a', timeMs: T0 + 7 * RES, totalAnomaly: 16, threshold: 5 },
       { project: 'plant', model: 'b', timeMs: T0 + 5 * RES, totalAnomaly: 14, threshold: 5 },
     ]);
@@ -57,15 +63,19 @@ describe('DatabasePredictionStorage', () => {
     const withDetails = rows(1).map((r) => ({ ...r, details: { t2: 1.5, q: NaN } }));
     const result = await storage.store({ ...set('a', 'r1', withDetails), tagNames: ['flow "in"', 'temp\nout'] });
     expect(result).to.deep.equal({ written: 1, droppedNonFinite: 1 });
-    const [series] = await temp.db.dataSource.query('SELECT tag_names FROM prediction_series WHERE model = ?', ['a']) as { tag_names: string }[];
+    const [series] = await temp.db.dataSource.query<{ tag_names: string }[]>('SELECT tag_names FROM prediction_series WHERE model = ?', [
+      'a',
+    ]);
     expect(JSON.parse(series!.tag_names)).to.deep.equal(['flow "in"', 'temp\nout']);
-    const [row] = await temp.db.dataSource.query('SELECT details FROM prediction WHERE model = ?', ['a']) as { details: string }[];
+    const [row] = await temp.db.dataSource.query<{ details: string }[]>('SELECT details FROM prediction WHERE model = ?', ['a']);
     expect(JSON.parse(row!.details)).to.deep.equal({ t2: 1.5, q: null });
   });
 
-  it('writes the series row again when a revision\'s tag names change, though it skips it for the same names', async () => {
-    const tagNamesOf = async () => (await temp.db.dataSource.query('SELECT tag_names FROM prediction_series WHERE model = ?', ['a']) as { tag_names: string }[])
-      .map((r) => JSON.parse(r.tag_names) as string[]);
+  it("writes the series row again when a revision's tag names change, though it skips it for the same names", async () => {
+    const tagNamesOf = async () =>
+      (await temp.db.dataSource.query<{ tag_names: string }[]>('SELECT tag_names FROM prediction_series WHERE model = ?', ['a'])).map(
+        (r) => JSON.parse(r.tag_names) as string[],
+      );
     await storage.store({ ...set('a', 'r1', rows(2)), tagNames: ['flow'] });
     await storage.store({ ...set('a', 'r1', rows(2)), tagNames: ['flow'] });
     expect(await tagNamesOf()).to.deep.equal([['flow']]);
@@ -77,5 +87,59 @@ describe('DatabasePredictionStorage', () => {
     const result = await storage.store(set('a', 'r1', rows(7_000)));
     expect(result.written).to.equal(7_000);
     expect(await storage.countPredictions()).to.equal(7_000);
+  });
+
+  describe('as a PredictionReader', () => {
+    it('reads back the rows of the newest revision in a range, in order, with tag names and details', async () => {
+      await storage.store(set('a', 'r1', rows(3, [2])));
+      const withDetails = rows(6, [3]).map((r) => ({ ...r, details: { t2: 2.5 } }));
+      await storage.store({ ...set('a', 'r2', withDetails), tagNames: ['flow'] });
+      const read = await storage.readPredictions({ project: 'plant', name: 'a' }, { fromMs: T0 + RES, toMs: T0 + 5 * RES });
+      expect(read).to.deep.equal({
+        project: 'plant',
+        model: 'a',
+        revision: 'r2',
+        tagNames: ['flow'],
+        rows: withDetails.slice(1, 5),
+      });
+    });
+
+    it('reads a named revision, up to a limit, and NaN for values stored as null', async () => {
+      await storage.store(
+        set(
+          'a',
+          'r1',
+          rows(6).map((r, i) => (i === 1 ? { ...r, totalAnomaly: NaN, outputs: [Infinity] } : r)),
+        ),
+      );
+      await storage.store(set('a', 'r2', rows(6)));
+      const read = await storage.readPredictions(
+        { project: 'plant', name: 'a' },
+        { fromMs: T0, toMs: T0 + 6 * RES },
+        { revision: 'r1', limit: 2 },
+      );
+      expect(read.revision).to.equal('r1');
+      expect(read.rows.map((r) => r.timeMs)).to.deep.equal([T0, T0 + RES]);
+      expect(read.rows[1]!.totalAnomaly).to.be.NaN;
+      expect(read.rows[1]!.outputs[0]).to.be.NaN;
+    });
+
+    it('yields no rows for an unknown model, not an error', async () => {
+      const read = await storage.readPredictions({ project: 'plant', name: 'nothing' }, { fromMs: T0, toMs: T0 + RES });
+      expect(read.rows).to.deep.equal([]);
+    });
+
+    it('counts and lists anomalies of one project or model', async () => {
+      await storage.store(set('a', 'r1', rows(10, [2, 7])));
+      await storage.store(set('b', 'r1', rows(4, [1])));
+      await storage.store({ ...set('c', 'r1', rows(3, [0])), project: 'other' });
+      expect(await storage.countPredictions({ project: 'plant' })).to.equal(14);
+      expect(await storage.countPredictions({ project: 'plant', model: 'b' })).to.equal(4);
+      expect((await storage.latestAnomalies({ limit: 10, project: 'plant', model: 'a' })).map((a) => a.timeMs)).to.deep.equal([
+        T0 + 7 * RES,
+        T0 + 2 * RES,
+      ]);
+      expect((await storage.latestAnomalies({ limit: 10, project: 'other' })).map((a) => a.model)).to.deep.equal(['c']);
+    });
   });
 });

@@ -1,7 +1,8 @@
+import { withBuiltInTables } from '../../fixtures/builtInMigrations.js';
 import { expect } from 'chai';
-import { DatabaseTaskQueue } from '../../../providers/embedded/DatabaseTaskQueue.js';
-import { parseEmbeddedQueueConfig, type EmbeddedQueueConfig } from '../../../providers/embedded/config.js';
-import { openDatabase, type Database } from '../../../src/persistence/dataSource.js';
+import { DatabaseTaskQueue } from '../../../providers/database-queue/DatabaseTaskQueue.js';
+import { parseEmbeddedQueueConfig, type EmbeddedQueueConfig } from '../../../providers/database-queue/config.js';
+import { openDatabase, type OpenDatabase as Database } from '../../../src/persistence/dataSource.js';
 import { silentLogger } from '../../../src/runtime/logger.js';
 import { openTempDatabase, type TempDatabase } from './tempDatabase.js';
 
@@ -12,7 +13,9 @@ describe('DatabaseTaskQueue', () => {
   let now: number;
   let random: number;
   const config: EmbeddedQueueConfig = parseEmbeddedQueueConfig(
-    { visibility_timeout: '60s', max_attempts: 4, retry_backoff: '5s', max_retry_backoff: '12s', poll_interval: 10 }, 'task_queue');
+    { visibility_timeout: '60s', retry: { maximum_attempts: 4, initial_interval: '5s', maximum_interval: '12s' }, poll_interval: 10 },
+    'task_queue',
+  );
   const queueOn = (db: Database, owner = 'executor-1') =>
     new DatabaseTaskQueue(db, config, silentLogger, { owner, clock: () => now, random: () => random });
   let queue: DatabaseTaskQueue;
@@ -23,7 +26,9 @@ describe('DatabaseTaskQueue', () => {
     random = 0;
     queue = queueOn(temp.db);
   });
-  afterEach(async () => { await temp.cleanup(); });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
 
   const send = (...ids: string[]) => queue.send(ids.map((id) => ({ id, body: `body of ${id}` })));
   const receive = (max = 10) => queue.receive({ maxMessages: max });
@@ -40,19 +45,25 @@ describe('DatabaseTaskQueue', () => {
     return expect.fail('not deliverable within 20 s');
   }
 
-  it('backs off exponentially from retry_backoff, capped at max_retry_backoff', async () => {
-    random = 0.999_999; // the top of the jitter range: the full backoff
+  it('backs off exponentially from retry.initial_interval, capped at retry.maximum_interval', async () => {
+    random = 0.5; // the middle of the jitter range: the plain exponential
     await send('m1');
     expect(await redeliveryDelay()).to.equal(5_000); // after attempt 1
     expect(await redeliveryDelay()).to.equal(10_000); // attempt 2: doubled
     expect(await redeliveryDelay()).to.equal(12_000); // attempt 3: 20 s capped at 12 s
   });
 
-  it('jitters the backoff down to half of it, never less', async () => {
+  it('jitters the backoff by up to 20% either way, never above retry.maximum_interval', async () => {
     random = 0;
     await send('m1');
-    expect(await redeliveryDelay()).to.equal(3_000); // 2.5 s rounds up to the next 1 s step
-    expect(await redeliveryDelay()).to.equal(5_000);
+    expect(await redeliveryDelay()).to.equal(4_000); // 5 s less 20%
+    expect(await redeliveryDelay()).to.equal(8_000);
+    expect(await redeliveryDelay()).to.equal(10_000); // the cap less 20% (9.6 s) rounds up to the next 1 s step
+    await queue.ack((await receive(1))[0]!);
+    random = 0.999_999;
+    await send('m2');
+    expect(await redeliveryDelay()).to.equal(6_000); // m2: 5 s plus 20%
+    expect(await redeliveryDelay()).to.equal(12_000); // 12 s: the cap, not 10 s plus 20%
   });
 
   it('keeps the nack reason and the attempts of a dead letter, newest first', async () => {
@@ -62,33 +73,33 @@ describe('DatabaseTaskQueue', () => {
     await queue.deadLetter(first!, 'malformed body');
     now += 1;
     let second = (await receive(1))[0]!;
-    for (let attempt = 1; attempt < config.maxAttempts; attempt++) {
+    for (let attempt = 1; attempt < config.retry.maximumAttempts; attempt++) {
       expect(await queue.nack(second, { reason: `timeout ${attempt}` })).to.deep.equal({ settled: true, deadLettered: false });
-      now += config.maxRetryBackoffMs;
+      now += config.retry.maximumIntervalMs;
       second = (await receive(1))[0]!;
     }
     expect(await queue.nack(second, { reason: 'timeout 4' })).to.deep.equal({ settled: true, deadLettered: true });
-    const letters = await queue.deadLetters(10);
+    const { items: letters } = await queue.deadLetters({ limit: 10 });
     expect(letters.map((l) => ({ id: l.id, reason: l.reason, attempts: l.attempts }))).to.deep.equal([
-      { id: second!.id, reason: 'timeout 4', attempts: 4 },
+      { id: second.id, reason: 'timeout 4', attempts: 4 },
       { id: first!.id, reason: 'malformed body', attempts: 1 },
     ]);
     expect(letters[1]!.body).to.equal(`body of ${first!.id}`);
-    expect(letters[1]!.deadAt).to.equal(T0 + 1);
+    expect(letters[1]!.deadAtMs).to.equal(T0 + 1);
   });
 
   it('delivers a message whose lease expired on every attempt flagged exhausted, instead of parking it unseen', async () => {
     await send('poison');
-    for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
+    for (let attempt = 1; attempt <= config.retry.maximumAttempts; attempt++) {
       expect((await receive()).map((m) => [m.attempt, m.exhausted ?? false])).to.deep.equal([[attempt, false]]);
       now += config.visibilityTimeoutMs; // the executor died holding the lease
     }
     const [exhausted] = await receive();
-    expect(exhausted).to.include({ id: 'poison', attempt: config.maxAttempts + 1, exhausted: true });
-    expect(await queue.deadLetters(1)).to.deep.equal([]); // the receiver decides, and records the window first
+    expect(exhausted).to.include({ id: 'poison', attempt: config.retry.maximumAttempts + 1, exhausted: true });
+    expect((await queue.deadLetters({ limit: 1 })).items).to.deep.equal([]); // the receiver decides, and records the window first
     expect(await queue.deadLetter(exhausted!, 'lease expired')).to.deep.equal({ settled: true });
-    const [letter] = await queue.deadLetters(1);
-    expect(letter).to.include({ id: 'poison', attempts: config.maxAttempts + 1, reason: 'lease expired' });
+    const [letter] = (await queue.deadLetters({ limit: 1 })).items;
+    expect(letter).to.include({ id: 'poison', attempts: config.retry.maximumAttempts + 1, reason: 'lease expired' });
   });
 
   it('releases a message for immediate redelivery without counting the attempt', async () => {
@@ -102,7 +113,7 @@ describe('DatabaseTaskQueue', () => {
     expect(await queue.release(first!)).to.deep.equal({ settled: false, reason: 'lease_lost' });
     expect(await queue.deadLetter(again!, 'bad')).to.deep.equal({ settled: true });
     expect(await queue.release(again!)).to.deep.equal({ settled: false, reason: 'lease_lost' });
-    expect((await queue.deadLetters(1))[0]).to.include({ id: 'm1', attempts: 1 });
+    expect((await queue.deadLetters({ limit: 1 })).items[0]).to.include({ id: 'm1', attempts: 1 });
   });
 
   it('reports depth by state: ready, leased, delayed by backoff, dead', async () => {
@@ -128,14 +139,21 @@ describe('DatabaseTaskQueue', () => {
   });
 
   it('does not lease a message again on a second connection while its lease holds sharing the database file', async () => {
-    const other = await openDatabase({ url: `sqlite:${String(temp.db.dataSource.options.database)}`, busyTimeoutMs: 5000, logQueries: false });
+    const other = await openDatabase(
+      {
+        url: `sqlite:${String(temp.db.dataSource.options.database)}`,
+        busyTimeoutMs: 5000,
+        logQueries: false,
+      },
+      withBuiltInTables,
+    );
     try {
       const otherQueue = queueOn(other, 'executor-2');
       await send(...Array.from({ length: 100 }, (_, i) => `m${i}`));
       const seen: string[] = [];
       for (let round = 0; round < 10; round++) {
         const [a, b] = await Promise.all([queue.receive({ maxMessages: 7 }), otherQueue.receive({ maxMessages: 6 })]);
-        seen.push(...a!.map((m) => m.id), ...b!.map((m) => m.id));
+        seen.push(...a.map((m) => m.id), ...b.map((m) => m.id));
       }
       expect(seen).to.have.length(100);
       expect(new Set(seen).size).to.equal(100);
@@ -172,5 +190,59 @@ describe('DatabaseTaskQueue', () => {
     const waiting = queue.receive({ maxMessages: 1, waitMs: 2_000 });
     await send('m1');
     expect((await waiting).map((m) => m.id)).to.deep.equal(['m1']);
+  });
+
+  describe('as a QueueInspector', () => {
+    async function deadLetter(id: string, reason: string): Promise<void> {
+      await send(id);
+      const [message] = await receive(1);
+      await queue.deadLetter(message!, reason);
+      now += 1;
+    }
+
+    it('pages dead letters newest first with a cursor, and says when no page follows', async () => {
+      for (const id of ['a', 'b', 'c', 'd', 'e']) await deadLetter(id, `bad ${id}`);
+      const first = await queue.deadLetters({ limit: 2 });
+      expect(first.items.map((d) => d.id)).to.deep.equal(['e', 'd']);
+      const second = await queue.deadLetters({ limit: 2, cursor: first.next! });
+      expect(second.items.map((d) => d.id)).to.deep.equal(['c', 'b']);
+      const last = await queue.deadLetters({ limit: 2, cursor: second.next! });
+      expect(last).to.deep.equal({ items: [{ id: 'a', body: 'body of a', attempts: 1, reason: 'bad a', deadAtMs: T0 }] });
+    });
+
+    it('refuses a cursor it did not hand out, naming it', async () => {
+      const err = await queue.deadLetters({ limit: 2, cursor: 'page 2' }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(Error).with.property('message').that.includes('"page 2"');
+    });
+
+    it('re-drives dead letters by id, by reason and all, as fresh messages delivered again', async () => {
+      await deadLetter('a', 'malformed body');
+      await deadLetter('b', 'model gone');
+      await deadLetter('c', 'model gone again');
+      await deadLetter('d', 'timeout');
+      expect(await queue.redrive({ ids: ['a', 'unknown'] })).to.deep.equal({ redriven: 1 });
+      expect(await queue.redrive({ reasonContains: 'model gone' })).to.deep.equal({ redriven: 2 });
+      expect(await queue.depth()).to.deep.equal({ ready: 3, leased: 0, delayed: 0, dead: 1 });
+      const again = await receive();
+      expect(again.map((m) => [m.id, m.attempt]).sort()).to.deep.equal([
+        ['a', 1],
+        ['b', 1],
+        ['c', 1],
+      ]);
+      expect(await queue.redrive({ all: true })).to.deep.equal({ redriven: 1 });
+      expect((await queue.deadLetters({ limit: 10 })).items).to.deep.equal([]);
+    });
+
+    it('prunes the dead letters parked before a cutoff (retention), leaving newer ones and live messages', async () => {
+      await deadLetter('old-1', 'bad');
+      await deadLetter('old-2', 'bad');
+      const cutoff = now;
+      await deadLetter('new', 'bad');
+      await send('live');
+      expect(await queue.pruneDeadLetters(cutoff)).to.deep.equal({ pruned: 2 });
+      expect((await queue.deadLetters({ limit: 10 })).items.map((d) => d.id)).to.deep.equal(['new']);
+      expect(await queue.depth()).to.include({ ready: 1, dead: 1 });
+      expect(await queue.pruneDeadLetters(cutoff)).to.deep.equal({ pruned: 0 });
+    });
   });
 });

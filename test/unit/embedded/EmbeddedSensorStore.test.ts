@@ -1,3 +1,4 @@
+import { withBuiltInTables } from '../../fixtures/builtInMigrations.js';
 import { expect } from 'chai';
 import { EmbeddedSensorStore } from '../../../providers/embedded/EmbeddedSensorStore.js';
 import type { SensorTag } from '../../../src/domain/SensorTag.js';
@@ -20,17 +21,36 @@ describe('EmbeddedSensorStore', () => {
     store = new EmbeddedSensorStore(temp.db, silentLogger);
     await store.upsertSensors([flow, head]);
   });
-  afterEach(async () => { await temp.cleanup(); });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
 
   const range = { fromMs: T0, toMs: T0 + 3 * RES };
 
   it('stores NaN and infinite values as gaps, counts them on insert, and counts them again on read', async () => {
-    const result = await store.insertPoints([{ sensor: 'flow', timesMs: [T0, T0 + 1, T0 + 2, T0 + RES], values: [1, NaN, Infinity, -Infinity] }]);
+    const result = await store.insertPoints([
+      { sensor: 'flow', timesMs: [T0, T0 + 1, T0 + 2, T0 + RES], values: [1, NaN, Infinity, -Infinity] },
+    ]);
     expect(result).to.deep.equal({ inserted: 4, nonFinite: 3 });
     const frame = await store.getData([flow], range, RES);
     expect(frame.columns[0]![0]).to.equal(1);
     expect(frame.columns[0]![1]).to.be.NaN;
     expect(frame.quality).to.include({ rawPoints: 4, nonFinite: 3, emptyBuckets: 2 });
+  });
+
+  it("reads a 1970-2100 range holding a few rows, with rows: 'present', as those rows alone (no grid of the range)", async () => {
+    await store.insertPoints([
+      { sensor: 'flow', timesMs: [T0, T0 + 1, T0 + 5 * RES], values: [1, 3, 5] },
+      { sensor: 'head', timesMs: [T0 + 5 * RES], values: [7] },
+    ]);
+    const wide = { fromMs: Date.UTC(1970, 0, 1), toMs: Date.UTC(2100, 0, 1) };
+    const frame = await store.getData([flow, head], wide, RES, { rows: 'present' });
+    expect([...frame.timestamps]).to.deep.equal([T0, T0 + 5 * RES]);
+    expect(frame.columns.map((column) => [...column])).to.deep.equal([
+      [2, 5],
+      [Number.NaN, 7],
+    ]);
+    expect(frame.quality.emptyBuckets).to.equal(2 * ((wide.toMs - wide.fromMs) / RES) - 3);
   });
 
   it('lets the last write win for a point inserted again at the same timestamp', async () => {
@@ -62,7 +82,10 @@ describe('EmbeddedSensorStore', () => {
       [{ sensor: 'flow', timesMs: [T0 + 0.5], values: [1] }],
     ];
     for (const points of attempts) {
-      const err = await store.insertPoints(points).then(() => undefined, (e: unknown) => e);
+      const err = await store.insertPoints(points).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err, JSON.stringify(points)).to.be.instanceOf(InvalidDataError);
     }
     expect((await store.getData([flow], range, RES)).quality.rawPoints).to.equal(0);
@@ -70,13 +93,19 @@ describe('EmbeddedSensorStore', () => {
 
   it('updates the asset and unit of an existing sensor and keeps its id', async () => {
     const before = await store.upsertSensors([flow]);
-    const after = await store.upsertSensors([{ name: 'flow', asset: 'pump 2', unit: 'l/s' }, { name: 'flow', asset: 'pump 3' }]);
+    const after = await store.upsertSensors([
+      { name: 'flow', asset: 'pump 2', unit: 'l/s' },
+      { name: 'flow', asset: 'pump 3' },
+    ]);
     expect(after.get('flow')).to.equal(before.get('flow'));
     expect(await store.describeSensor('flow')).to.deep.equal({ name: 'flow', asset: 'pump 3' });
   });
 
   it('gives a tag requested twice the same column twice', async () => {
-    await store.insertPoints([{ sensor: 'flow', timesMs: [T0], values: [3] }, { sensor: 'head', timesMs: [T0], values: [9] }]);
+    await store.insertPoints([
+      { sensor: 'flow', timesMs: [T0], values: [3] },
+      { sensor: 'head', timesMs: [T0], values: [9] },
+    ]);
     const frame = await store.getData([flow, head, flow], range, RES);
     expect(frame.tags.map((t) => t.name)).to.deep.equal(['flow', 'head', 'flow']);
     expect(frame.columns.map((c) => c[0])).to.deep.equal([3, 9, 3]);
@@ -85,7 +114,14 @@ describe('EmbeddedSensorStore', () => {
   it('reads a sensor another process added after this store first missed it', async () => {
     const late: SensorTag = { name: 'late', asset: 'pump' };
     expect((await store.getData([late], range, RES)).columns[0]![0]).to.be.NaN;
-    const other = await openDatabase({ url: `sqlite:${String(temp.db.dataSource.options.database)}`, busyTimeoutMs: 5000, logQueries: false });
+    const other = await openDatabase(
+      {
+        url: `sqlite:${String(temp.db.dataSource.options.database)}`,
+        busyTimeoutMs: 5000,
+        logQueries: false,
+      },
+      withBuiltInTables,
+    );
     try {
       const seeder = new EmbeddedSensorStore(other, silentLogger);
       await seeder.upsertSensors([late]);
@@ -98,7 +134,9 @@ describe('EmbeddedSensorStore', () => {
 
   it('describes its read as the SQL it runs, with the tag names quoted on one line', () => {
     const specifier = store.rangeSpecifier([flow, { name: 'two\n"lines"', asset: 'x' }], range, RES);
-    expect(specifier).to.match(/^SELECT sensor_id, time_ms, value FROM sensor_point WHERE sensor_id IN \(\?, \?\) AND time_ms >= \? AND time_ms < \?/);
+    expect(specifier).to.match(
+      /^SELECT sensor_id, time_ms, value FROM sensor_point WHERE sensor_id IN \(\?, \?\) AND time_ms >= \? AND time_ms < \?/,
+    );
     expect(specifier).to.include('["flow","two\\n\\"lines\\""]');
     expect(specifier).to.include(`${T0}, ${T0 + 3 * RES}`);
     expect(specifier).to.not.include('\n');
@@ -106,8 +144,24 @@ describe('EmbeddedSensorStore', () => {
 
   it('translates a closed database into a permanent ProviderError', async () => {
     await temp.db.close();
-    const err = await store.listSensors().then(() => undefined, (e: unknown) => e);
+    const err = await store.listSensors().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.have.property('name', 'ProviderError');
     expect(err).to.have.property('retryable', false);
+  });
+
+  it('as a SensorWriter, defines sensors and writes points, creating an undefined sensor with only its name', async () => {
+    await store.defineSensors([flow]);
+    const result = await store.writePoints([
+      { sensor: 'flow', timesMs: [T0, T0 + RES], values: [1, NaN] },
+      { sensor: 'new one', timesMs: [T0], values: [4] },
+    ]);
+    expect(result).to.deep.equal({ written: 3, nonFinite: 1 });
+    expect(await store.describeSensor('new one')).to.deep.equal({ name: 'new one', asset: '' });
+    expect(await store.describeSensor('flow')).to.deep.equal(flow);
+    const frame = await store.getData([{ name: 'new one', asset: '' }], { fromMs: T0, toMs: T0 + RES }, RES);
+    expect(Array.from(frame.columns[0]!)).to.deep.equal([4]);
   });
 });

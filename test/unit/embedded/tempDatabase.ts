@@ -1,7 +1,8 @@
+import { withBuiltInTables } from '../../fixtures/builtInMigrations.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Database } from '../../../src/persistence/dataSource.js';
+import { openDatabase, type OpenDatabase as Database } from '../../../src/persistence/dataSource.js';
 import { runMigrations } from '../../../src/persistence/migrate.js';
 
 export interface TempDatabase {
@@ -13,7 +14,7 @@ export interface TempDatabase {
 /** A migrated SQLite file of its own in a fresh temporary folder. */
 export async function openTempDatabase(): Promise<TempDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'latigo-embedded-'));
-  const db = await openDatabase({ url: 'sqlite:' + join(dir, 'test.sqlite'), busyTimeoutMs: 5000, logQueries: false });
+  const db = await openDatabase({ url: 'sqlite:' + join(dir, 'test.sqlite'), busyTimeoutMs: 5000, logQueries: false }, withBuiltInTables);
   await runMigrations(db);
   return {
     db,

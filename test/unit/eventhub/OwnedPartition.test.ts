@@ -8,7 +8,10 @@ function context() {
   const written: number[] = [];
   const state = { failing: false };
   const ctx = {
-    partitionId: '0', fullyQualifiedNamespace: 'ns', eventHubName: 'hub', consumerGroup: '$default',
+    partitionId: '0',
+    fullyQualifiedNamespace: 'ns',
+    eventHubName: 'hub',
+    consumerGroup: '$default',
     updateCheckpoint: async (event: ReceivedEventData) => {
       await Promise.resolve();
       // What DatabaseCheckpointStore throws when the database is busy.
@@ -35,13 +38,17 @@ describe('OwnedPartition', () => {
     expect(written.length).to.be.at.most(2);
   });
 
-  it('rejects an ack whose checkpoint write failed with the store\'s retryable error, and flush writes it later', async () => {
+  it("rejects an ack whose checkpoint write failed with the store's retryable error, and flush writes it later", async () => {
     const { ctx, written, state } = context();
     const outcomes: (string | undefined)[] = [];
     const partition = new OwnedPartition(ctx, 100, (_ms, err) => outcomes.push(err === undefined ? 'ok' : 'failed'));
     state.failing = true;
     let error: unknown;
-    try { await partition.finish(partition.add(event(0))); } catch (err) { error = err; }
+    try {
+      await partition.finish(partition.add(event(0)));
+    } catch (err) {
+      error = err;
+    }
     expect(error).to.be.instanceOf(ProviderError);
     expect((error as ProviderError).retryable).to.equal(true);
     state.failing = false;
@@ -56,7 +63,11 @@ describe('OwnedPartition', () => {
     const first = partition.add(event(0));
     partition.add(event(1));
     let released = false;
-    const waiting = partition.waitForRoom(() => false).then(() => { released = true; });
+    const waiting = partition
+      .waitForRoom(() => false)
+      .then(() => {
+        released = true;
+      });
     await Promise.resolve();
     expect(released).to.equal(false);
     await partition.finish(first);

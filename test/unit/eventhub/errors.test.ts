@@ -8,7 +8,8 @@ function sdkError(code: string, retryable: boolean, message = `${code} happened`
 
 describe('Event Hubs error translation', () => {
   it('redacts shared access keys and signatures wherever the SDK quotes them', () => {
-    const text = 'bad string "Endpoint=sb://x/;SharedAccessKeyName=root;SharedAccessKey=abc+/=;EntityPath=h" and SharedAccessSignature sr=x&sig=zzz%2B&se=1';
+    const text =
+      'bad string "Endpoint=sb://x/;SharedAccessKeyName=root;SharedAccessKey=abc+/=;EntityPath=h" and SharedAccessSignature sr=x&sig=zzz%2B&se=1';
     const redacted = redactSecrets(text);
     expect(redacted).to.not.include('abc+/=');
     expect(redacted).to.not.include('zzz%2B');
@@ -17,7 +18,10 @@ describe('Event Hubs error translation', () => {
   });
 
   it('unwraps an AggregateError of retryable errors into a retryable ProviderError naming the attempts', () => {
-    const err = toProviderError(new AggregateError([sdkError('ServiceUnavailableError', true), sdkError('ServerBusyError', true)]), 'eventhub.send');
+    const err = toProviderError(
+      new AggregateError([sdkError('ServiceUnavailableError', true), sdkError('ServerBusyError', true)]),
+      'eventhub.send',
+    );
     expect(err).to.be.instanceOf(ProviderError);
     expect((err as ProviderError).retryable).to.equal(true);
     expect(err.message).to.equal('eventhub.send failed after 2 attempts (ServerBusyError): ServerBusyError happened');

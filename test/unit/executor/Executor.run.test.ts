@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { TaskQueue } from '../../../src/contracts/TaskQueue.js';
-import { encodeTask } from '../../../src/domain/Task.js';
-import { flaky, transientError } from '../../fakes/FlakyProvider.js';
+import { encodeTask } from '../../../src/domain/taskCodec.js';
+import { flaky, permanentError, transientError } from '../../fakes/FlakyProvider.js';
 import { Gate } from '../../fakes/Gate.js';
 import { InMemoryModelExecution } from '../../fakes/InMemoryModelExecution.js';
 import { RecordingTaskQueue } from '../../fakes/RecordingTaskQueue.js';
@@ -75,7 +75,9 @@ describe('Executor.run', () => {
     const h = harness();
     await h.queue.push('not json at all');
     await h.queue.push(JSON.stringify({ v: 1, project: 'plant' }));
-    await h.queue.push(JSON.stringify({ v: 1, project: 'plant', model: 'm', revision: 'r', from: '2026-01-01T01:00:00Z', to: '2026-01-01T00:00:00Z' }));
+    await h.queue.push(
+      JSON.stringify({ v: 1, project: 'plant', model: 'm', revision: 'r', from: '2026-01-01T01:00:00Z', to: '2026-01-01T00:00:00Z' }),
+    );
     await sendTasks(h.queue, 2);
     const controller = stopper();
     const running = h.executor.run(controller.signal);
@@ -83,8 +85,12 @@ describe('Executor.run', () => {
     controller.abort();
     const summary = await running;
     expect(summary).to.include({ processed: 5, succeeded: 2, malformed: 3 });
-    expect(h.queue.deadLettered.map((d) => d.reason)).to.satisfy((reasons: string[]) =>
-      reasons.some((r) => r.includes('body is not JSON')) && reasons.some((r) => r.includes('field "model"')) && reasons.some((r) => r.includes('reversed')));
+    expect(h.queue.deadLettered.map((d) => d.reason)).to.satisfy(
+      (reasons: string[]) =>
+        reasons.some((r) => r.includes('body is not JSON')) &&
+        reasons.some((r) => r.includes('field "model"')) &&
+        reasons.some((r) => r.includes('reversed')),
+    );
   });
 
   it('on shutdown stops receiving and lets the tasks in flight finish within the grace period', async () => {
@@ -165,7 +171,11 @@ describe('Executor.run', () => {
 
   it('keeps running when receiving fails, logs the outage once, and resumes when the queue is back', async () => {
     const queue = new RecordingTaskQueue();
-    const unreliable = flaky<TaskQueue>(queue, 'receive', [transientError('queue down'), transientError('queue down'), transientError('queue down')]);
+    const unreliable = flaky<TaskQueue>(queue, 'receive', [
+      transientError('queue down'),
+      transientError('queue down'),
+      transientError('queue down'),
+    ]);
     const h = harness({ queue, queueView: unreliable.provider });
     await sendTasks(queue, 2);
     const controller = stopper();
@@ -176,5 +186,37 @@ describe('Executor.run', () => {
     expect(unreliable.calls()).to.be.at.least(4);
     expect(h.log.withMessage('cannot receive tasks; retrying')).to.have.length(1);
     expect(h.log.withMessage('receiving tasks again')[0]?.fields.failedReceives).to.equal(3);
+  });
+
+  it('stops with the error when the queue refuses its very first receive for good (a consumer group that does not exist)', async () => {
+    const queue = new RecordingTaskQueue();
+    const refusing = flaky<TaskQueue>(queue, 'receive', [permanentError('Event Hubs has no consumer group "nope"')]);
+    const h = harness({ queue, queueView: refusing.provider });
+    const err = await h.executor.run(stopper().signal).then(
+      () => expect.fail('expected run to reject'),
+      (e: Error) => e,
+    );
+    expect(err.message).to.include('no consumer group "nope"');
+    expect(refusing.calls()).to.equal(1);
+  });
+
+  it('keeps retrying a permanent receive error once a receive has succeeded (the queue worked before)', async () => {
+    const queue = new RecordingTaskQueue();
+    let calls = 0;
+    // The first receive works (and finds nothing), the next two are refused, then the queue works again.
+    const later = Object.assign(Object.create(queue) as RecordingTaskQueue, {
+      receive: async (...args: Parameters<TaskQueue['receive']>) => {
+        calls++;
+        if (calls === 2 || calls === 3) throw permanentError('refused');
+        return calls === 1 ? [] : queue.receive(...args);
+      },
+    });
+    const h = harness({ queue, queueView: later });
+    await sendTasks(queue, 1);
+    const controller = stopper();
+    const running = h.executor.run(controller.signal);
+    await until(() => queue.acked.length === 1 && calls >= 4, 5_000, 'an ack after the refusals');
+    controller.abort();
+    expect((await running).succeeded).to.equal(1);
   });
 });

@@ -5,7 +5,8 @@ import type { PredictionStorageProvider } from '../../../src/contracts/Predictio
 import type { SensorDataProvider } from '../../../src/contracts/SensorDataProvider.js';
 import type { ReceivedMessage, TaskQueue } from '../../../src/contracts/TaskQueue.js';
 import type { ModelDescription } from '../../../src/domain/ModelDescription.js';
-import { encodeTask, newTask, type PredictionTask } from '../../../src/domain/Task.js';
+import { newTask, type PredictionTask } from '../../../src/domain/Task.js';
+import { encodeTask } from '../../../src/domain/taskCodec.js';
 import { timeRange } from '../../../src/domain/TimeRange.js';
 import { Executor } from '../../../src/executor/Executor.js';
 import type { ExecutorLedger } from '../../../src/executor/ExecutorLedger.js';
@@ -30,16 +31,35 @@ export const WINDOW = timeRange(Date.UTC(2026, 0, 1, 0, 0), Date.UTC(2026, 0, 1,
 export const ROWS_PER_WINDOW = 180;
 
 export function compressor(name = 'compressor-1', revision = 'r1', extra: Partial<ModelDescription> = {}): ModelDescription {
-  const tags = [{ name: 'flow', asset: name }, { name: 'pressure', asset: name }];
+  const tags = [
+    { name: 'flow', asset: name },
+    { name: 'pressure', asset: name },
+  ];
   return {
-    project: 'plant', name, revision, inputTags: tags, targetTags: tags, resolutionMs: RESOLUTION_MS,
-    trainingRange: timeRange(Date.UTC(2025, 11, 1), Date.UTC(2025, 11, 31)), ...extra,
+    project: 'plant',
+    name,
+    revision,
+    inputTags: tags,
+    targetTags: tags,
+    resolutionMs: RESOLUTION_MS,
+    trainingRange: timeRange(Date.UTC(2025, 11, 1), Date.UTC(2025, 11, 31)),
+    ...extra,
   };
 }
 
 export function executorConfig(overrides: Partial<ExecutorConfig> = {}): ExecutorConfig {
   return {
-    concurrency: 4, taskTimeoutMs: 5_000, shutdownGraceMs: 1_000, paddingRows: 0, maxHeapMb: 0,
+    concurrency: 4,
+    taskTimeoutMs: 5_000,
+    shutdownGraceMs: 1_000,
+    paddingRows: 0,
+    maxHeapMb: 0,
+    maxWindowRows: 100_000,
+    maxModelTags: 1_000,
+    poisonWindowCrashes: 3,
+    pools: {},
+    pool: undefined,
+    lanes: undefined,
     retry: { initialIntervalMs: 1, backoffCoefficient: 2, maximumIntervalMs: 4, maximumAttempts: 3 },
     ...overrides,
   };
@@ -59,6 +79,8 @@ export interface HarnessOverrides {
   /** Replaces the queue the executor sees (e.g. a flaky wrapper) while `queue` stays the recording one. */
   queueView?: TaskQueue;
   observer?: ExecutorObserver;
+  /** The executor's name in the ledger and the run history; default `executor-test`. */
+  processName?: string;
 }
 
 /** An executor over in-memory fakes, and the fakes, for assertions. */
@@ -79,13 +101,13 @@ export function harness(overrides: HarnessOverrides = {}) {
     storage: overrides.storage ?? storage,
     ledger: overrides.ledger ?? ledger,
     clock: () => Date.now(),
-    processName: 'executor-test',
+    processName: overrides.processName ?? 'executor-test',
     log,
     ...(overrides.observer ? { observer: overrides.observer } : {}),
   });
   /** The default catalogue's describeModel calls: which model, at which revision. */
-  const describeCalls = () => catalog.calls.map(([project, name, options]) =>
-    ({ project, name, revision: (options as DescribeModelOptions | undefined)?.revision }));
+  const describeCalls = () =>
+    catalog.calls.map(([project, name, options]) => ({ project, name, revision: (options as DescribeModelOptions | undefined)?.revision }));
   return { executor, queue, describeCalls, sensors, model, storage, ledger, log };
 }
 

@@ -10,9 +10,9 @@ import { RecordingTaskQueue } from '../../fakes/RecordingTaskQueue.js';
 import { InMemoryModelCatalog } from '../../fakes/InMemoryModelCatalog.js';
 import type { SensorDataProvider } from '../../../src/contracts/SensorDataProvider.js';
 import type { ReceivedMessage } from '../../../src/contracts/TaskQueue.js';
-import { encodeTask } from '../../../src/domain/Task.js';
+import { encodeTask } from '../../../src/domain/taskCodec.js';
 import { InMemoryExecutorLedger } from '../../fakes/InMemoryExecutorLedger.js';
-import { compressor, deliver, executorConfig, harness, RESOLUTION_MS, ROWS_PER_WINDOW, task, WINDOW } from './harness.js';
+import { compressor, deliver, deliverRaw, executorConfig, harness, RESOLUTION_MS, ROWS_PER_WINDOW, task, WINDOW } from './harness.js';
 
 /** A predictor whose `execute` waits at `gate`; with `honourSignal` false it ignores cancellation. */
 function gatedPredictor(gate: Gate, honourSignal: boolean): InMemoryModelExecution {
@@ -85,9 +85,24 @@ describe('Executor.processMessage', () => {
       expect(h.storage.rowsOf('plant', 'compressor-1', 'r1')).to.have.length(ROWS_PER_WINDOW);
     });
 
+    it("asks for only the buckets holding a value when the model says it needs no more (rows: 'present')", async () => {
+      const all = harness();
+      await all.executor.processMessage(await deliver(all.queue));
+      expect(all.sensors.calls.map((c) => c.rows)).to.deep.equal(['all']);
+      const model = new InMemoryModelExecution();
+      const present = harness({ predictor: Object.assign(model, { frameRows: () => 'present' as const }) });
+      expect(await present.executor.processMessage(await deliver(present.queue))).to.equal('succeeded');
+      expect(present.sensors.calls.map((c) => c.rows)).to.deep.equal(['present']);
+    });
+
     it('counts predictions that could not be stored as numbers in the window record', async () => {
       // A target tag that is not an input yields NaN outputs: one dropped value per row.
-      const model = compressor('compressor-1', 'r1', { targetTags: [{ name: 'flow', asset: 'c' }, { name: 'ghost', asset: 'c' }] });
+      const model = compressor('compressor-1', 'r1', {
+        targetTags: [
+          { name: 'flow', asset: 'c' },
+          { name: 'ghost', asset: 'c' },
+        ],
+      });
       const h = harness({ catalog: [model] });
       expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('succeeded');
       expect(h.ledger.get(task().id)?.outcome?.quality?.droppedNonFinite).to.equal(ROWS_PER_WINDOW);
@@ -98,10 +113,14 @@ describe('Executor.processMessage', () => {
       await h.executor.processMessage(await deliver(h.queue));
       const lines = h.log.withMessage('task finished');
       expect(lines).to.have.length(1);
-      expect(lines[0]!.level).to.equal('info');
+      expect(lines[0]!.level).to.equal('debug');
       expect(lines[0]!.fields).to.include({
-        taskId: task().id, project: 'plant', model: 'compressor-1',
-        window: '[2026-01-01T00:00:00.000Z, 2026-01-01T00:30:00.000Z)', outcome: 'succeeded', rows: ROWS_PER_WINDOW,
+        taskId: task().id,
+        project: 'plant',
+        model: 'compressor-1',
+        window: '[2026-01-01T00:00:00.000Z, 2026-01-01T00:30:00.000Z)',
+        outcome: 'succeeded',
+        rows: ROWS_PER_WINDOW,
       });
       expect(lines[0]!.fields.durationMs).to.be.a('number');
     });
@@ -149,7 +168,11 @@ describe('Executor.processMessage', () => {
       expect(h.queue.nacked[0]!.options.retryAfterMs).to.equal(undefined);
       expect(h.queue.acked).to.be.empty;
       expect(h.queue.deadLettered).to.be.empty;
-      expect(h.ledger.get(task().id)?.outcome).to.include({ state: 'failed', errorClass: 'transient', errorMessage: 'historian unreachable' });
+      expect(h.ledger.get(task().id)?.outcome).to.include({
+        state: 'failed',
+        errorClass: 'transient',
+        errorMessage: 'historian unreachable',
+      });
       expect(h.log.withMessage('task finished')[0]?.level).to.equal('warn');
     });
 
@@ -266,7 +289,7 @@ describe('Executor.processMessage', () => {
     it('records only the run, leaving the window to the delivery holding it, when a late transient failure finds its lease lost', async () => {
       let now = Date.now();
       const queue = new RecordingTaskQueue({ clock: () => now, visibilityTimeoutMs: 1_000 });
-      const ledger = new InMemoryExecutorLedger();
+      const ledger = new InMemoryExecutorLedger(() => now);
       let other: ReceivedMessage | undefined;
       const sensorData: SensorDataProvider = Object.assign(Object.create(new InMemorySensorData()) as InMemorySensorData, {
         getData: async () => {
@@ -277,7 +300,9 @@ describe('Executor.processMessage', () => {
           throw transientError('historian unreachable');
         },
       });
-      const h = harness({ queue, ledger, sensorData, config: { retry: { ...executorConfig().retry, maximumAttempts: 1 } } });
+      // As loadConfig requires, the task times out (and its ledger claim ends) before its queue lease does.
+      const config = { taskTimeoutMs: 900, retry: { ...executorConfig().retry, maximumAttempts: 1 } };
+      const h = harness({ queue, ledger, sensorData, config });
       expect(await h.executor.processMessage(await deliver(queue))).to.equal('failed');
       expect(queue.nacked.map((n) => n.result)).to.deep.equal([{ settled: false, reason: 'lease_lost' }]);
       expect(ledger.runs.map((r) => [r.outcome.state, r.run.leaseLost])).to.deep.equal([['failed', true]]);
@@ -316,7 +341,13 @@ describe('Executor.processMessage', () => {
       const queue = new RecordingTaskQueue({ clock: () => now, visibilityTimeoutMs: 1_000, maxAttempts: 2 });
       const h = harness({ queue });
       h.ledger.seed(task().id, 'running'); // as the crashed executors left it
-      const message = await exhaust(queue, () => { now += 1_000; }, encodeTask(task()));
+      const message = await exhaust(
+        queue,
+        () => {
+          now += 1_000;
+        },
+        encodeTask(task()),
+      );
       expect(message.attempt).to.equal(3);
       expect(await h.executor.processMessage(message)).to.equal('dead');
       expect(h.describeCalls()).to.be.empty;
@@ -325,7 +356,9 @@ describe('Executor.processMessage', () => {
       expect(h.ledger.get(task().id)?.state).to.equal('dead');
       expect(h.ledger.get(task().id)?.outcome?.errorClass).to.equal('permanent');
       expect(h.ledger.get(task().id)?.outcome?.errorMessage).to.match(reason);
-      expect(queue.deadLettered.map((d) => d.reason)).to.satisfy((reasons: string[]) => reasons.length === 1 && /^permanent: /.test(reasons[0]!) && reason.test(reasons[0]!));
+      expect(queue.deadLettered.map((d) => d.reason)).to.satisfy(
+        (reasons: string[]) => reasons.length === 1 && /^permanent: /.test(reasons[0]!) && reason.test(reasons[0]!),
+      );
       expect(queue.pending).to.equal(0);
       expect(h.log.withMessage('task finished')[0]?.level).to.equal('error');
     });
@@ -334,9 +367,17 @@ describe('Executor.processMessage', () => {
       let now = Date.now();
       const queue = new RecordingTaskQueue({ clock: () => now, visibilityTimeoutMs: 1_000, maxAttempts: 1 });
       const h = harness({ queue });
-      const message = await exhaust(queue, () => { now += 1_000; }, 'not json');
+      const message = await exhaust(
+        queue,
+        () => {
+          now += 1_000;
+        },
+        'not json',
+      );
       expect(await h.executor.processMessage(message)).to.equal('malformed');
-      expect(queue.deadLettered.map((d) => d.reason)).to.satisfy((reasons: string[]) => reasons.length === 1 && reasons[0]!.startsWith('malformed: '));
+      expect(queue.deadLettered.map((d) => d.reason)).to.satisfy(
+        (reasons: string[]) => reasons.length === 1 && reasons[0]!.startsWith('malformed: '),
+      );
       expect(h.ledger.runs).to.be.empty;
     });
   });
@@ -345,12 +386,21 @@ describe('Executor.processMessage', () => {
     const cases: [string, string, RegExp][] = [
       ['a body that is not JSON', 'predict compressor-1 please', /^malformed: body is not JSON/],
       ['a JSON value that is not an object', '[1, 2, 3]', /^malformed: body is not a JSON object$/],
-      ['a task without a model', JSON.stringify({ v: 1, project: 'plant', revision: 'r1', from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:30:00Z' }),
-        /^malformed: field "model" must be a non-empty string$/],
-      ['a reversed window', JSON.stringify({ v: 1, project: 'plant', model: 'm', revision: 'r1', from: '2026-01-01T00:30:00Z', to: '2026-01-01T00:00:00Z' }),
-        /^malformed: window is empty or reversed/],
-      ['an unparseable timestamp', JSON.stringify({ v: 1, project: 'plant', model: 'm', revision: 'r1', from: 'yesterday', to: '2026-01-01T00:00:00Z' }),
-        /^malformed: field "from" is not a timestamp/],
+      [
+        'a task without a model',
+        JSON.stringify({ v: 1, project: 'plant', revision: 'r1', from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:30:00Z' }),
+        /^malformed: field "model" must be a non-empty string$/,
+      ],
+      [
+        'a reversed window',
+        JSON.stringify({ v: 1, project: 'plant', model: 'm', revision: 'r1', from: '2026-01-01T00:30:00Z', to: '2026-01-01T00:00:00Z' }),
+        /^malformed: window is empty or reversed/,
+      ],
+      [
+        'an unparseable timestamp',
+        JSON.stringify({ v: 1, project: 'plant', model: 'm', revision: 'r1', from: 'yesterday', to: '2026-01-01T00:00:00Z' }),
+        /^malformed: field "from" is not a timestamp/,
+      ],
     ];
     for (const [what, body, reason] of cases) {
       it(`dead-letters ${what} with the reason, touching no provider or ledger`, async () => {
@@ -374,7 +424,8 @@ describe('Executor.processMessage', () => {
       expect(h.log.lines).to.have.length(1);
       const [line] = h.log.lines;
       expect(line!.level).to.equal('warn');
-      expect(line!.fields.reason).to.match(/^malformed: body is not JSON/);
+      // Issue 14: a body over the size limit is refused for its size, before any parsing.
+      expect(line!.fields.reason).to.match(/^malformed: body of 1,000,000 characters exceeds the limit of 16,384/);
       expect(line!.fields.bodyLength).to.equal(1_000_000);
       expect(String(line!.fields.bodyPreview).length).to.be.at.most(200);
       expect(h.queue.deadLettered[0]!.reason.length).to.be.at.most(500);
@@ -382,7 +433,11 @@ describe('Executor.processMessage', () => {
   });
 
   it('reports NotFoundError from the catalogue with its message in the ledger', async () => {
-    const models = failAlways(new InMemoryModelCatalog([compressor()]), 'describeModel', () => new NotFoundError('revision r1 was deleted'));
+    const models = failAlways(
+      new InMemoryModelCatalog([compressor()]),
+      'describeModel',
+      () => new NotFoundError('revision r1 was deleted'),
+    );
     const h = harness({ models: models.provider });
     await h.executor.processMessage(await deliver(h.queue));
     expect(h.ledger.get(task().id)?.outcome).to.include({ state: 'dead', errorMessage: 'revision r1 was deleted' });
@@ -403,10 +458,57 @@ describe('Executor.processMessage history and counts', () => {
   it('records what the predictor skipped with the window', async () => {
     const inner = new InMemoryModelExecution();
     const predictor = Object.assign(Object.create(inner) as InMemoryModelExecution, {
-      execute: async (...args: Parameters<InMemoryModelExecution['execute']>) => ({ ...(await inner.execute(...args)), counts: { incomplete_rows: 4 } }),
+      execute: async (...args: Parameters<InMemoryModelExecution['execute']>) => ({
+        ...(await inner.execute(...args)),
+        counts: { incomplete_rows: 4 },
+      }),
     });
     const h = harness({ predictor });
     expect(await h.executor.processMessage(await deliver(h.queue))).to.equal('succeeded');
     expect(h.ledger.get(task().id)?.outcome?.quality).to.include({ incomplete_rows: 4 });
+  });
+});
+
+describe('Executor.processMessage with a Python latigo message (no revision)', () => {
+  const pythonBody = (model = 'compressor-1') =>
+    JSON.stringify({ project_name: 'plant', model_name: model, from_time: WINDOW.fromMs / 1000, to_time: WINDOW.toMs / 1000 });
+
+  it('pins it to the current revision with the one describeModel call the task makes, and runs it', async () => {
+    const h = harness({ catalog: [compressor('compressor-1', 'r1'), compressor('compressor-1', 'r2')] });
+    const message = await deliverRaw(h.queue, pythonBody());
+    expect(await h.executor.processMessage(message)).to.equal('succeeded');
+    expect(h.describeCalls()).to.deep.equal([{ project: 'plant', name: 'compressor-1', revision: undefined }]);
+    const pinned = task('compressor-1', WINDOW, 'r2');
+    expect(h.ledger.get(pinned.id)?.state).to.equal('succeeded');
+    expect(h.storage.rowsOf('plant', 'compressor-1', 'r2')).to.have.length(ROWS_PER_WINDOW);
+    expect(h.queue.acked.map((m) => m.id)).to.deep.equal([message.id]);
+    expect(h.log.withMessage('task finished')[0]?.fields).to.include({ taskId: pinned.id, outcome: 'succeeded' });
+  });
+
+  it('skips the work when the pinned window already finished', async () => {
+    const h = harness();
+    h.ledger.seed(task().id, 'succeeded');
+    expect(await h.executor.processMessage(await deliverRaw(h.queue, pythonBody()))).to.equal('skipped');
+    expect(h.describeCalls()).to.have.length(1);
+    expect(h.storage.storeCalls).to.equal(0);
+  });
+
+  it('dead-letters it when the model is unknown, with no window to record', async () => {
+    const h = harness();
+    expect(await h.executor.processMessage(await deliverRaw(h.queue, pythonBody('gone')))).to.equal('dead');
+    expect(h.queue.deadLettered.map((d) => d.reason)).to.satisfy(
+      (reasons: string[]) => reasons.length === 1 && /^permanent: .*gone/.test(reasons[0]!),
+    );
+    expect(h.ledger.runs).to.be.empty;
+  });
+
+  it('nacks it when the catalogue is down, to pin it on a later attempt', async () => {
+    const models = failAlways(new InMemoryModelCatalog([compressor()]), 'describeModel', () => transientError('catalogue unreachable'));
+    const h = harness({ models: models.provider });
+    expect(await h.executor.processMessage(await deliverRaw(h.queue, pythonBody()))).to.equal('failed');
+    expect(h.queue.nacked.map((n) => n.options.reason)).to.satisfy(
+      (reasons: string[]) => reasons.length === 1 && /^transient: /.test(reasons[0]!),
+    );
+    expect(h.ledger.runs).to.be.empty;
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { WindowLedger } from '../../../src/ledger/WindowLedger.js';
-import { openDatabase, type Database } from '../../../src/persistence/dataSource.js';
+import { openDatabase, type OpenDatabase as Database } from '../../../src/persistence/dataSource.js';
 import { runMigrations } from '../../../src/persistence/migrate.js';
 import { failAlways, transientError } from '../../fakes/FlakyProvider.js';
 import { InMemoryModelExecution } from '../../fakes/InMemoryModelExecution.js';
@@ -50,7 +50,10 @@ describe('Executor with the WindowLedger', () => {
   it('keeps a window finished with insufficient data when a duplicate delivery fails late', async () => {
     let now = Date.now();
     const queue = new RecordingTaskQueue({ clock: () => now, visibilityTimeoutMs: 1_000 });
-    const thin = harness({ ledger, queue, predictor: new InMemoryModelExecution({ minCompleteRows: 1_000 }) });
+    // The ledger shares the test's clock: the first delivery's claim ends with its task timeout, before its lease.
+    ledger = new WindowLedger(db, () => now);
+    const taskTimeoutMs = 900;
+    const thin = harness({ ledger, queue, config: { taskTimeoutMs }, predictor: new InMemoryModelExecution({ minCompleteRows: 1_000 }) });
     const sensorData = Object.assign(Object.create(new InMemorySensorData()) as InMemorySensorData, {
       getData: async () => {
         // This delivery hangs past its lease; meanwhile the redelivery finds too little data and finishes.
@@ -60,7 +63,12 @@ describe('Executor with the WindowLedger', () => {
         throw transientError('historian unreachable');
       },
     });
-    const slow = harness({ ledger, queue, sensorData, config: { retry: { ...executorConfig().retry, maximumAttempts: 1 } } });
+    const slow = harness({
+      ledger,
+      queue,
+      sensorData,
+      config: { taskTimeoutMs, retry: { ...executorConfig().retry, maximumAttempts: 1 } },
+    });
     expect(await slow.executor.processMessage(await deliver(queue))).to.equal('failed');
     expect(await ledger.get(task().id)).to.include({ state: 'insufficient_data', errorClass: 'insufficient_data', attempts: 2 });
     expect((await ledger.runs(task().id)).map((r) => r.status)).to.deep.equal(['insufficient_data', 'failed']);

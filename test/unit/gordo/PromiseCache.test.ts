@@ -9,7 +9,9 @@ describe('PromiseCache', () => {
     let calls = 0;
     const compute = async () => ++calls;
     expect(await Promise.all([cache.get('a', compute), cache.get('a', compute)])).to.deep.equal([1, 1]);
-    const failing = cache.get('b', async () => { throw new Error('down'); });
+    const failing = cache.get('b', async () => {
+      throw new Error('down');
+    });
     await failing.catch(() => undefined);
     expect(await cache.get('b', compute)).to.equal(2);
   });
@@ -17,7 +19,10 @@ describe('PromiseCache', () => {
   it('keeps at most its capacity, dropping the least recently used', async () => {
     const cache = new PromiseCache<string>(2);
     let calls = 0;
-    const compute = (v: string) => async () => { calls++; return v; };
+    const compute = (v: string) => async () => {
+      calls++;
+      return v;
+    };
     await cache.get('a', compute('a'));
     await cache.get('b', compute('b'));
     await cache.get('a', compute('a')); // a is now the most recent
@@ -30,12 +35,18 @@ describe('PromiseCache', () => {
   it("stops one caller waiting when its signal fires, without cancelling the others' computation", async () => {
     const cache = new PromiseCache<string>(2);
     let release: (v: string) => void = () => {};
-    const compute = () => new Promise<string>((resolve) => { release = resolve; });
+    const compute = () =>
+      new Promise<string>((resolve) => {
+        release = resolve;
+      });
     const controller = new AbortController();
     const abandoned = cache.get('k', compute, controller.signal);
     const patient = cache.get('k', compute);
     controller.abort(new Error('shutting down'));
-    const err = await abandoned.then(() => undefined, (e: unknown) => e);
+    const err = await abandoned.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isAbortError(err)).to.equal(true);
     release('value');
     expect(await patient).to.equal('value');
@@ -62,7 +73,10 @@ describe('mapWithLimit', () => {
       started.push(n);
       if (n === 2) throw new Error('batch 2 failed');
       return n;
-    }).then(() => undefined, (e: unknown) => e as Error);
+    }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err?.message).to.equal('batch 2 failed');
     expect(started).to.deep.equal([1, 2]);
   });

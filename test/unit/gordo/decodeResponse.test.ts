@@ -27,11 +27,21 @@ describe('decodePredictionData', () => {
   it('decodes a column-first anomaly answer into rows in time order, targets in the order asked', () => {
     const rows = decodePredictionData(answer, { targets: ['B', 'A'], aggregateThreshold: 2 });
     expect(rows.map((r) => r.timeMs)).to.deep.equal([T1, T2]);
-    expect(rows[0]).to.deep.include({ outputs: [3.25, 10.0], contributions: [0.05, 0.02], totalAnomaly: 0.0014, threshold: 2, isAnomaly: false });
+    expect(rows[0]).to.deep.include({
+      outputs: [3.25, 10.0],
+      contributions: [0.05, 0.02],
+      totalAnomaly: 0.0014,
+      threshold: 2,
+      isAnomaly: false,
+    });
     expect(rows[1]).to.deep.include({ totalAnomaly: 3.0, isAnomaly: true });
     expect(rows[1]!.contributions[0]).to.be.NaN; // a NaN cell stays NaN
     expect(rows[1]!.details!['tag-anomaly-unscaled:B']).to.be.NaN; // a missing cell is NaN, not 0
-    expect(rows[1]!.details).to.deep.include({ 'total-anomaly-unscaled': 0.02, 'total-anomaly-confidence': 1.5, 'anomaly-confidence:A': Infinity });
+    expect(rows[1]!.details).to.deep.include({
+      'total-anomaly-unscaled': 0.02,
+      'total-anomaly-confidence': 1.5,
+      'anomaly-confidence:A': Infinity,
+    });
   });
 
   it('derives the threshold from the total confidence when the metadata has none', () => {
@@ -42,7 +52,10 @@ describe('decodePredictionData', () => {
 
   it('takes output columns by position when the server named them 0..k-1', () => {
     const positional = parseGordoJson(`{"data": {"model-output": {"0": {"${K1}": 1}, "1": {"${K1}": 2}}}}`) as Record<string, unknown>;
-    const [row] = decodePredictionData(positional, { targets: ['A', 'B'], sent: { timesMs: [T1], y: [Float64Array.of(1.5), Float64Array.of(2)] } });
+    const [row] = decodePredictionData(positional, {
+      targets: ['A', 'B'],
+      sent: { timesMs: [T1], y: [Float64Array.of(1.5), Float64Array.of(2)] },
+    });
     expect(row).to.deep.include({ outputs: [1, 2], contributions: [0.5, 0] });
     expect(row!.totalAnomaly).to.equal(0.125);
     expect(row!.threshold).to.be.NaN;

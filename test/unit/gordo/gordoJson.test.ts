@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parseGordoJson } from '../../../providers/gordo/json.js';
 import { pandasTimestampKey } from '../../../providers/gordo/encodeRequest.js';
 import { parseRowKey } from '../../../providers/gordo/decodeResponse.js';
-import { parsePandasResolution } from '../../../providers/gordo/resolution.js';
+import { parsePandasResolution } from '../../../src/gordo/index.js';
 import { InvalidDataError } from '../../../src/runtime/errors.js';
 
 describe('parseGordoJson', () => {
@@ -32,7 +32,18 @@ describe('pandas timestamps and frequencies', () => {
   });
 
   it('reads old and new pandas aliases of fixed frequencies', () => {
-    const cases: [string, number][] = [['10T', 600_000], ['10min', 600_000], ['T', 60_000], ['30S', 30_000], ['30s', 30_000], ['1H', 3_600_000], ['2h', 7_200_000], ['1D', 86_400_000], ['500L', 500], ['250ms', 250]];
+    const cases: [string, number][] = [
+      ['10T', 600_000],
+      ['10min', 600_000],
+      ['T', 60_000],
+      ['30S', 30_000],
+      ['30s', 30_000],
+      ['1H', 3_600_000],
+      ['2h', 7_200_000],
+      ['1D', 86_400_000],
+      ['500L', 500],
+      ['250ms', 250],
+    ];
     for (const [alias, ms] of cases) expect(parsePandasResolution(alias), alias).to.equal(ms);
   });
 

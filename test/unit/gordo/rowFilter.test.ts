@@ -1,9 +1,12 @@
 import { expect } from 'chai';
-import { compileRowFilter, rowFilterMask, type ColumnReader } from '../../../providers/gordo/rowFilter.js';
+import { compileRowFilter, rowFilterMask, type ColumnReader } from '../../../src/gordo/rowFilter.js';
 import { InvalidDataError } from '../../../src/runtime/errors.js';
 
 const COLUMNS = ['TAG A', 'b', 'c'];
-const row = (values: Record<string, number>): ColumnReader => (name) => values[name]!;
+const row =
+  (values: Record<string, number>): ColumnReader =>
+  (name) =>
+    values[name]!;
 
 describe('compileRowFilter (the pandas eval subset Gordo row filters use)', () => {
   const holds = (expression: string, values: Record<string, number>) => compileRowFilter(expression, COLUMNS)(row(values));
@@ -30,7 +33,10 @@ describe('compileRowFilter (the pandas eval subset Gordo row filters use)', () =
   });
 
   it('refuses unknown columns and malformed expressions, naming the expression and position', () => {
-    expect(() => compileRowFilter('`nope` > 1', COLUMNS)).to.throw(InvalidDataError, /row_filter "`nope` > 1": column "nope" is not a tag of the model \(at character 1\)/);
+    expect(() => compileRowFilter('`nope` > 1', COLUMNS)).to.throw(
+      InvalidDataError,
+      /row_filter "`nope` > 1": column "nope" is not a tag of the model \(at character 1\)/,
+    );
     expect(() => compileRowFilter('b > ', COLUMNS)).to.throw(InvalidDataError, /ends too early/);
     expect(() => compileRowFilter('(b > 1', COLUMNS)).to.throw(InvalidDataError, /a "\)" is missing/);
     expect(() => compileRowFilter('b > 1 $ c', COLUMNS)).to.throw(InvalidDataError, /unexpected character "\$"/);

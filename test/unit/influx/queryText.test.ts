@@ -21,29 +21,37 @@ describe('InfluxQL quoting', () => {
   it('reads the mean of each sensor per epoch-aligned bucket, every value quoted', () => {
     expect(bucketMeansQuery(plan, layout)).to.equal(
       `SELECT mean("value") AS "mean" FROM "sensor" WHERE ("tag" = 'a' OR "tag" = 'x\\' OR "tag" =~ /.*/ --') ` +
-      'AND time >= 1000000ms AND time < 1060000ms GROUP BY time(10000ms), "tag" fill(none)');
+        'AND time >= 1000000ms AND time < 1060000ms GROUP BY time(10000ms), "tag" fill(none)',
+    );
     expect(bucketMeansQuery(plan, { ...layout, measurementPerSensor: true })).to.equal(
       `SELECT mean("value") AS "mean" FROM "a", "x' OR \\"tag\\" =~ /.*/ --" ` +
-      'WHERE time >= 1000000ms AND time < 1060000ms GROUP BY time(10000ms) fill(none)');
+        'WHERE time >= 1000000ms AND time < 1060000ms GROUP BY time(10000ms) fill(none)',
+    );
   });
 
   it('lists sensor series with their describing tags, filtered by asset or name', () => {
-    expect(sensorSeriesQuery({ asset: `o'brien` }, layout)).to.equal(`SELECT last("value") FROM "sensor" WHERE "asset" = 'o\\'brien' GROUP BY "tag", "asset", "unit"`);
-    expect(sensorSeriesQuery({ sensor: 'a"b' }, { ...layout, measurementPerSensor: true })).to.equal('SELECT last("value") FROM "a\\"b" GROUP BY "asset", "unit"');
+    expect(sensorSeriesQuery({ asset: `o'brien` }, layout)).to.equal(
+      `SELECT last("value") FROM "sensor" WHERE "asset" = 'o\\'brien' GROUP BY "tag", "asset", "unit"`,
+    );
+    expect(sensorSeriesQuery({ sensor: 'a"b' }, { ...layout, measurementPerSensor: true })).to.equal(
+      'SELECT last("value") FROM "a\\"b" GROUP BY "asset", "unit"',
+    );
   });
 });
 
 describe('Flux text', () => {
   it('compares columns with escaped strings and windows by the resolution, labelled by window start', () => {
     const flux = bucketMeansFlux('plant "north"', plan, layout);
-    expect(flux).to.equal([
-      'from(bucket: "plant \\"north\\"")',
-      '  |> range(start: 1970-01-01T00:16:40.000Z, stop: 1970-01-01T00:17:40.000Z)',
-      '  |> filter(fn: (r) => r._measurement == "sensor" and r._field == "value")',
-      `  |> filter(fn: (r) => r["tag"] == "a" or r["tag"] == "x' OR \\"tag\\" =~ /.*/ --")`,
-      '  |> aggregateWindow(every: 10000ms, fn: mean, createEmpty: false, timeSrc: "_start")',
-      '  |> keep(columns: ["_time", "_value", "tag"])',
-    ].join('\n'));
+    expect(flux).to.equal(
+      [
+        'from(bucket: "plant \\"north\\"")',
+        '  |> range(start: 1970-01-01T00:16:40.000Z, stop: 1970-01-01T00:17:40.000Z)',
+        '  |> filter(fn: (r) => r._measurement == "sensor" and r._field == "value")',
+        `  |> filter(fn: (r) => r["tag"] == "a" or r["tag"] == "x' OR \\"tag\\" =~ /.*/ --")`,
+        '  |> aggregateWindow(every: 10000ms, fn: mean, createEmpty: false, timeSrc: "_start")',
+        '  |> keep(columns: ["_time", "_value", "tag"])',
+      ].join('\n'),
+    );
   });
 
   it('escapes ${ and line breaks in names, so nothing is interpolated', () => {
@@ -55,7 +63,12 @@ describe('line protocol', () => {
   it('escapes commas and spaces in measurements, and also equals signs in keys and tag values', () => {
     expect(escapeMeasurement('a, b=c')).to.equal('a\\,\\ b=c');
     expect(escapeKey('a, b=c')).to.equal('a\\,\\ b\\=c');
-    expect(seriesKey('m x', [['k=1', 'v 1'], ['empty', '']])).to.equal('m\\ x,k\\=1=v\\ 1');
+    expect(
+      seriesKey('m x', [
+        ['k=1', 'v 1'],
+        ['empty', ''],
+      ]),
+    ).to.equal('m\\ x,k\\=1=v\\ 1');
   });
 
   it('writes finite floats with a millisecond timestamp and refuses NaN and infinities', () => {

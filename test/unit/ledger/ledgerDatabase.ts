@@ -1,7 +1,8 @@
+import { withBuiltInTables } from '../../fixtures/builtInMigrations.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Database } from '../../../src/persistence/dataSource.js';
+import { openDatabase, type OpenDatabase as Database } from '../../../src/persistence/dataSource.js';
 import { runMigrations } from '../../../src/persistence/migrate.js';
 
 export interface LedgerDatabase {
@@ -16,13 +17,13 @@ export interface LedgerDatabase {
 export async function openLedgerDatabase(): Promise<LedgerDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'latigo-ledger-'));
   const config = { url: 'sqlite:' + join(dir, 'ledger.sqlite'), busyTimeoutMs: 5000, logQueries: false };
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, withBuiltInTables);
   await runMigrations(db);
   const opened: Database[] = [db];
   return {
     db,
     async reopen() {
-      const another = await openDatabase(config);
+      const another = await openDatabase(config, withBuiltInTables);
       opened.push(another);
       return another;
     },

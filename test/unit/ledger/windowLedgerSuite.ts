@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { newTask, type PredictionTask } from '../../../src/domain/Task.js';
 import { WindowLedger } from '../../../src/ledger/WindowLedger.js';
-import type { Database } from '../../../src/persistence/dataSource.js';
+import type { OpenDatabase as Database } from '../../../src/persistence/dataSource.js';
 
 /** A migrated database in a fresh state, of whatever dialect, and how to let it go. */
 export interface FreshLedgerDatabase {
@@ -97,9 +97,55 @@ export function describeWindowLedger(dialect: string, open: () => Promise<FreshL
     describe('executor calls', () => {
       it('begin marks a queued window running and counts the attempt', async () => {
         await ledger.recordNew([task('m', 0)], 'schedule');
-        expect(await ledger.begin(task('m', 0), 'executor-1')).to.deep.equal({ proceed: true });
+        expect(await ledger.begin(task('m', 0), 'executor-1', { leaseMs: 1_000 })).to.deep.equal({ proceed: true });
+        now += 1_000; // the claim of executor-1 expired (it crashed): the window runs again
         expect(await ledger.begin(task('m', 0), 'executor-2')).to.deep.equal({ proceed: true });
         expect(await ledger.get(task('m', 0).id)).to.include({ state: 'running', attempts: 2, startedAt: now });
+      });
+
+      it('begin refuses a window running under another live claim, naming its runner and expiry, until the claim ends', async () => {
+        const t = task('m', 0);
+        await ledger.recordNew([t], 'schedule');
+        expect(await ledger.begin(t, 'executor-1', { leaseMs: 5_000 })).to.deep.equal({ proceed: true });
+        expect(await ledger.get(t.id)).to.include({ runner: 'executor-1', leaseExpiresAt: now + 5_000 });
+        now += 4_999;
+        expect(await ledger.begin(t, 'executor-2', { leaseMs: 5_000 })).to.deep.equal({
+          proceed: false,
+          state: 'running',
+          runner: 'executor-1',
+          leaseExpiresAt: now + 1,
+        });
+        // The same executor name is refused too: a second delivery inside one process is a duplicate all the same.
+        expect(await ledger.begin(t, 'executor-1')).to.include({ proceed: false, state: 'running' });
+        expect(await ledger.get(t.id)).to.include({ attempts: 1 });
+        now += 1; // the claim expired: its runner died or overran its deadline
+        expect(await ledger.begin(t, 'executor-2', { leaseMs: 5_000 })).to.deep.equal({ proceed: true });
+        expect(await ledger.get(t.id)).to.include({ state: 'running', attempts: 2, runner: 'executor-2', leaseExpiresAt: now + 5_000 });
+      });
+
+      it('begin lets the next delivery run at once after the runner ended its claim without an outcome', async () => {
+        const t = task('m', 0);
+        await ledger.begin(t, 'executor-1', { leaseMs: 60_000 });
+        await ledger.endClaim(t, 'executor-2'); // not its claim: nothing changes
+        expect(await ledger.begin(t, 'executor-2')).to.include({ proceed: false, state: 'running' });
+        await ledger.endClaim(t, 'executor-1');
+        expect(await ledger.begin(t, 'executor-2')).to.deep.equal({ proceed: true });
+      });
+
+      it('of two deliveries racing to begin one window, exactly one proceeds, whether the window was recorded or not', async () => {
+        const other = new WindowLedger(store.db, () => now);
+        const recorded = Array.from({ length: 20 }, (_, k) => task('recorded', k));
+        await ledger.recordNew(recorded, 'schedule');
+        const unrecorded = Array.from({ length: 20 }, (_, k) => task('unrecorded', k));
+        for (const t of [...recorded, ...unrecorded]) {
+          const results = await Promise.all([ledger.begin(t, 'executor-1'), other.begin(t, 'executor-2')]);
+          expect(
+            results.filter((r) => r.proceed),
+            t.model,
+          ).to.have.length(1);
+          expect(results.find((r) => !r.proceed)).to.include({ state: 'running' });
+          expect(await ledger.get(t.id)).to.include({ state: 'running', attempts: 1 });
+        }
       });
 
       it('begin refuses a window that already finished, naming its state', async () => {
@@ -115,14 +161,24 @@ export function describeWindowLedger(dialect: string, open: () => Promise<FreshL
       it('begin lets a failed window run again', async () => {
         await ledger.recordNew([task('m', 0)], 'schedule');
         await ledger.begin(task('m', 0), 'executor-1');
-        await ledger.finish(task('m', 0), { state: 'failed', errorClass: 'transient', errorMessage: 'timeout' }, { executor: 'executor-1', startedAt: now });
+        await ledger.finish(
+          task('m', 0),
+          { state: 'failed', errorClass: 'transient', errorMessage: 'timeout' },
+          { executor: 'executor-1', startedAt: now },
+        );
         expect(await ledger.begin(task('m', 0), 'executor-1')).to.deep.equal({ proceed: true });
         expect(await ledger.get(task('m', 0).id)).to.include({ state: 'running', attempts: 2 });
       });
 
       it('begin records a window it never saw as running with origin schedule', async () => {
         expect(await ledger.begin(task('m', 3), 'executor-1')).to.deep.equal({ proceed: true });
-        expect(await ledger.get(task('m', 3).id)).to.include({ state: 'running', origin: 'schedule', attempts: 1, model: 'm', revision: 'r1' });
+        expect(await ledger.get(task('m', 3).id)).to.include({
+          state: 'running',
+          origin: 'schedule',
+          attempts: 1,
+          model: 'm',
+          revision: 'r1',
+        });
         expect(await ledger.recordNew([task('m', 3)], 'schedule')).to.deep.equal([]);
       });
 
@@ -131,17 +187,26 @@ export function describeWindowLedger(dialect: string, open: () => Promise<FreshL
         await ledger.recordNew([t], 'schedule');
         await ledger.begin(t, 'executor-1');
         now += 2_000;
-        await ledger.finish(t, { state: 'failed', errorClass: 'transient', errorMessage: 'influx timeout' }, { executor: 'executor-1', startedAt: now - 2_000 });
+        await ledger.finish(
+          t,
+          { state: 'failed', errorClass: 'transient', errorMessage: 'influx timeout' },
+          { executor: 'executor-1', startedAt: now - 2_000 },
+        );
         await ledger.begin(t, 'executor-2');
         now += 1_000;
-        await ledger.finish(t, { state: 'succeeded', rowsWritten: 180, quality: { droppedPoints: 3 } }, { executor: 'executor-2', startedAt: now - 500 });
+        await ledger.finish(
+          t,
+          { state: 'succeeded', rowsWritten: 180, quality: { droppedPoints: 3 } },
+          { executor: 'executor-2', startedAt: now - 500 },
+        );
         const record = await ledger.get(t.id);
         expect(record).to.include({ state: 'succeeded', rowsWritten: 180, finishedAt: now, attempts: 2 });
         expect(record?.quality).to.deep.equal({ droppedPoints: 3 });
         expect(record?.errorClass).to.equal(undefined);
         const runs = await ledger.runs(t.id);
         expect(runs.map((r) => [r.attempt, r.executor, r.status, r.errorClass ?? null])).to.deep.equal([
-          [1, 'executor-1', 'failed', 'transient'], [2, 'executor-2', 'succeeded', null],
+          [1, 'executor-1', 'failed', 'transient'],
+          [2, 'executor-2', 'succeeded', null],
         ]);
         expect(runs[1]).to.include({ startedAt: now - 500, finishedAt: now, rowsWritten: 180 });
       });
@@ -158,8 +223,15 @@ export function describeWindowLedger(dialect: string, open: () => Promise<FreshL
       });
 
       it('finish never changes an insufficient_data or dead window when a duplicate delivery fails late', async () => {
-        const late = [{ state: 'failed', errorClass: 'transient' }, { state: 'dead', errorClass: 'permanent' }, { state: 'insufficient_data' }] as const;
-        for (const first of [{ state: 'insufficient_data', errorClass: 'insufficient_data' }, { state: 'dead', errorClass: 'permanent' }] as const) {
+        const late = [
+          { state: 'failed', errorClass: 'transient' },
+          { state: 'dead', errorClass: 'permanent' },
+          { state: 'insufficient_data' },
+        ] as const;
+        for (const first of [
+          { state: 'insufficient_data', errorClass: 'insufficient_data' },
+          { state: 'dead', errorClass: 'permanent' },
+        ] as const) {
           const t = task(first.state, 0);
           await ledger.recordNew([t], 'schedule');
           await ledger.begin(t, 'executor-1');
@@ -185,19 +257,30 @@ export function describeWindowLedger(dialect: string, open: () => Promise<FreshL
       it('finish of a delivery whose lease was lost records the run but leaves the window to the delivery holding it', async () => {
         const t = task('m', 0);
         await ledger.recordNew([t], 'schedule');
-        await ledger.begin(t, 'executor-1');
+        await ledger.begin(t, 'executor-1', { leaseMs: 1_000 });
+        now += 1_000;
         await ledger.begin(t, 'executor-2'); // the lease of executor-1 expired; executor-2 runs the window now
-        await ledger.finish(t, { state: 'failed', errorClass: 'transient', errorMessage: 'late' }, { executor: 'executor-1', startedAt: now, leaseLost: true });
+        await ledger.finish(
+          t,
+          { state: 'failed', errorClass: 'transient', errorMessage: 'late' },
+          { executor: 'executor-1', startedAt: now, leaseLost: true },
+        );
         const record = await ledger.get(t.id);
         expect(record).to.include({ state: 'running', attempts: 2 });
         expect(record?.errorMessage).to.equal(undefined);
-        expect((await ledger.runs(t.id)).map((r) => [r.executor, r.status, r.errorMessage])).to.deep.equal([['executor-1', 'failed', 'late']]);
+        expect((await ledger.runs(t.id)).map((r) => [r.executor, r.status, r.errorMessage])).to.deep.equal([
+          ['executor-1', 'failed', 'late'],
+        ]);
       });
 
       it('counts windows by state and failed or dead ones by error class', async () => {
         const outcomes = [
-          { state: 'succeeded' }, { state: 'succeeded' }, { state: 'insufficient_data', errorClass: 'insufficient_data' },
-          { state: 'failed', errorClass: 'transient' }, { state: 'dead', errorClass: 'permanent' }, { state: 'dead', errorClass: 'permanent' },
+          { state: 'succeeded' },
+          { state: 'succeeded' },
+          { state: 'insufficient_data', errorClass: 'insufficient_data' },
+          { state: 'failed', errorClass: 'transient' },
+          { state: 'dead', errorClass: 'permanent' },
+          { state: 'dead', errorClass: 'permanent' },
         ] as const;
         const tasks = outcomes.map((_, k) => task('m', k));
         await ledger.recordNew([...tasks, task('m', 99), task('m', 100)], 'schedule');
@@ -211,6 +294,51 @@ export function describeWindowLedger(dialect: string, open: () => Promise<FreshL
           byErrorClass: { transient: 1, permanent: 2 },
         });
       });
+    });
+
+    it('prunes finished windows older than the cutoff with their runs, keeps unfinished ones, and adds up the totals', async () => {
+      const old = [task('m', 0), task('m', 1), task('m', 2), task('m', 3)];
+      await ledger.recordNew([...old, task('m', 4)], 'schedule');
+      for (const [t, state] of [
+        [old[0]!, 'succeeded'],
+        [old[1]!, 'insufficient_data'],
+        [old[2]!, 'dead'],
+        [old[3]!, 'failed'],
+      ] as const) {
+        await ledger.begin(t, 'executor-1');
+        await ledger.finish(t, { state }, { executor: 'executor-1', startedAt: now });
+      }
+      await ledger.begin(task('m', 5), 'executor-1'); // running
+      const cutoff = now + 1;
+      now += 10_000;
+      const recent = task('m', 6);
+      await ledger.begin(recent, 'executor-1');
+      await ledger.finish(recent, { state: 'succeeded' }, { executor: 'executor-1', startedAt: now });
+
+      expect(await ledger.pruneFinished(cutoff, 2)).to.deep.equal({ windows: 3, runs: 3 });
+      for (const t of old.slice(0, 3)) {
+        expect(await ledger.get(t.id)).to.equal(undefined);
+        expect(await ledger.runs(t.id)).to.deep.equal([]);
+      }
+      for (const t of [old[3]!, task('m', 4), task('m', 5), recent]) expect(await ledger.get(t.id), t.id).not.to.equal(undefined);
+      expect(await ledger.runs(old[3]!.id)).to.have.length(1);
+      expect(await ledger.pruneFinished(cutoff)).to.deep.equal({ windows: 0, runs: 0 });
+      expect(await ledger.retentionTotals()).to.deep.equal({ pruned: { windows: 3, runs: 3 }, lastRunAt: now });
+    });
+
+    it('names the windows a runner holds (what a crashed executor was running), newest first', async () => {
+      await ledger.begin(task('m', 0), 'executor-1');
+      now += 1;
+      await ledger.begin(task('m', 1), 'executor-1');
+      await ledger.begin(task('m', 2), 'executor-2');
+      await ledger.finish(task('m', 1), { state: 'succeeded' }, { executor: 'executor-1', startedAt: now });
+      now += 1;
+      await ledger.begin(task('n', 0), 'executor-1');
+      const held = await ledger.heldBy('executor-1');
+      expect(held.map((w) => [w.model, w.window.fromMs, w.attempts])).to.deep.equal([
+        ['n', T0, 1],
+        ['m', T0, 1],
+      ]);
     });
 
     it('remembers the newest tick a scheduler handled', async () => {

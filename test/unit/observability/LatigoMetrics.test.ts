@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { LatigoMetrics } from '../../../src/observability/LatigoMetrics.js';
 import { parsePrometheus, samplesOf, sumOf } from '../../integration/helpers/prometheus.js';
 
-const providerTypes = { model_info: 'embedded', sensor_data: 'influx', predictor: 'embedded', prediction_storage: 'embedded', task_queue: 'eventhub' };
+const providerTypes = {
+  model_info: 'embedded',
+  sensor_data: 'influx',
+  predictor: 'embedded',
+  prediction_storage: 'embedded',
+  task_queue: 'eventhub',
+};
 
 async function scrape(metrics: LatigoMetrics) {
   return parsePrometheus((await metrics.expose()).body);
@@ -12,7 +18,12 @@ describe('LatigoMetrics', () => {
   it('counts tasks by outcome and error class, with a latency histogram per outcome', async () => {
     const metrics = new LatigoMetrics({ role: 'executor', providerTypes });
     metrics.taskFinished({ outcome: 'succeeded', durationMs: 20, task: { project: 'p', model: 'm', windowEndMs: 600_000 } });
-    metrics.taskFinished({ outcome: 'failed', errorClass: 'transient', durationMs: 3_000, task: { project: 'p', model: 'm', windowEndMs: 1_200_000 } });
+    metrics.taskFinished({
+      outcome: 'failed',
+      errorClass: 'transient',
+      durationMs: 3_000,
+      task: { project: 'p', model: 'm', windowEndMs: 1_200_000 },
+    });
     metrics.taskFinished({ outcome: 'malformed', errorClass: 'permanent', durationMs: 0 });
     const samples = await scrape(metrics);
     expect(sumOf(samples, 'latigo_tasks_total', { outcome: 'succeeded', error_class: 'none', role: 'executor' })).to.equal(1);
@@ -23,7 +34,7 @@ describe('LatigoMetrics', () => {
     expect(sumOf(samples, 'latigo_task_duration_seconds_bucket', { outcome: 'succeeded', le: '0.01' })).to.equal(0);
   });
 
-  it('moves a model\'s freshness forward only, and only on stored windows', async () => {
+  it("moves a model's freshness forward only, and only on stored windows", async () => {
     const metrics = new LatigoMetrics({ role: 'executor', providerTypes });
     const task = (windowEndMs: number) => ({ project: 'plant', model: 'pump', windowEndMs });
     metrics.taskFinished({ outcome: 'succeeded', durationMs: 1, task: task(2_000_000) });
@@ -47,7 +58,16 @@ describe('LatigoMetrics', () => {
 
   it('reports scheduler passes: windows queued live and caught up, the last tick, failed passes', async () => {
     const metrics = new LatigoMetrics({ role: 'scheduler', providerTypes });
-    metrics.passFinished({ tickMs: 1_800_000, models: 3, windowsQueued: 9, catchUpWindows: 6, duplicatesSkipped: 2, resent: 0, listingFailures: 0, durationMs: 40 });
+    metrics.passFinished({
+      tickMs: 1_800_000,
+      models: 3,
+      windowsQueued: 9,
+      catchUpWindows: 6,
+      duplicatesSkipped: 2,
+      resent: 0,
+      listingFailures: 0,
+      durationMs: 40,
+    });
     metrics.passFailed();
     const samples = await scrape(metrics);
     expect(sumOf(samples, 'latigo_scheduler_windows_queued_total', { origin: 'live' })).to.equal(3);
@@ -59,7 +79,7 @@ describe('LatigoMetrics', () => {
     expect(sumOf(samples, 'latigo_scheduler_passes_total', { result: 'failed' })).to.equal(1);
   });
 
-  it('keeps each instance\'s metrics in its own registry', async () => {
+  it("keeps each instance's metrics in its own registry", async () => {
     const a = new LatigoMetrics({ role: 'executor', providerTypes });
     const b = new LatigoMetrics({ role: 'executor', providerTypes });
     a.taskFinished({ outcome: 'succeeded', durationMs: 1 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { evaluateReadiness, queueCheck } from '../../../src/observability/readiness.js';
+import { evaluateReadiness, providerChecks } from '../../../src/observability/readiness.js';
 import { ProviderError } from '../../../src/runtime/errors.js';
 
 describe('evaluateReadiness', () => {
@@ -9,10 +9,18 @@ describe('evaluateReadiness', () => {
   });
 
   it('names the failing check and why, without a stack trace', async () => {
-    const report = await evaluateReadiness([
-      { name: 'database', check: async () => {} },
-      { name: 'queue', check: async () => { throw new ProviderError('queue.depth failed: connection refused', { retryable: true }); } },
-    ], { timeoutMs: 1_000 });
+    const report = await evaluateReadiness(
+      [
+        { name: 'database', check: async () => {} },
+        {
+          name: 'queue',
+          check: async () => {
+            throw new ProviderError('queue.depth failed: connection refused', { retryable: true });
+          },
+        },
+      ],
+      { timeoutMs: 1_000 },
+    );
     expect(report).to.deep.equal({ ready: false, checks: { database: 'ok', queue: 'failed: queue.depth failed: connection refused' } });
   });
 
@@ -29,16 +37,26 @@ describe('evaluateReadiness', () => {
   });
 });
 
-describe('queueCheck', () => {
-  it('uses the queue\'s own probe() first, then depth()', async () => {
+describe('providerChecks', () => {
+  it('runs the health checks the providers declare, under their names', async () => {
     const calls: string[] = [];
-    await queueCheck({ probe: async () => { calls.push('probe'); }, depth: async () => { calls.push('depth'); } }).check();
-    await queueCheck({ depth: async () => { calls.push('depth'); } }).check();
-    expect(calls).to.deep.equal(['probe', 'depth']);
+    const report = await evaluateReadiness(
+      providerChecks([
+        {
+          name: 'queue',
+          check: async () => {
+            calls.push('queue');
+          },
+        },
+      ]),
+      { timeoutMs: 1_000 },
+    );
+    expect(calls).to.deep.equal(['queue']);
+    expect(report).to.deep.equal({ ready: true, checks: { queue: 'ok' } });
   });
 
-  it('reports a queue that offers neither as not checked, and ready', async () => {
-    const report = await evaluateReadiness([queueCheck({})], { timeoutMs: 1_000 });
+  it('reports a queue that declares no health check as not checked, and ready', async () => {
+    const report = await evaluateReadiness(providerChecks([]), { timeoutMs: 1_000 });
     expect(report).to.deep.equal({ ready: true, checks: { queue: 'not checked' } });
   });
 });

@@ -9,14 +9,21 @@ describe('SqlClient', () => {
     temp = await openTempDatabase();
     sql = new SqlClient(temp.db);
   });
-  afterEach(async () => { await temp.cleanup(); });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
 
   const insert = (name: string) => ({ sql: 'INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', params: [name, 1] });
   const names = async () => (await sql.query<{ name: string }>('SELECT name FROM scheduler_state ORDER BY name', [])).map((r) => r.name);
 
   it('runs a transaction all or nothing', async () => {
-    const err = await sql.transaction([insert('a'), insert('b'), insert('a')]).then(() => undefined, (e: unknown) => e);
-    expect(err).to.have.property('code').that.matches(/^SQLITE_CONSTRAINT/);
+    const err = await sql.transaction([insert('a'), insert('b'), insert('a')]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err)
+      .to.have.property('code')
+      .that.matches(/^SQLITE_CONSTRAINT/);
     expect(await names()).to.deep.equal([]);
     const results = await sql.transaction([insert('a'), insert('b')]);
     expect(results.map((r) => r.changes)).to.deep.equal([1, 1]);
@@ -41,7 +48,9 @@ describe('SqlClient', () => {
   it('reads rows as arrays in column order', async () => {
     await sql.run('INSERT INTO scheduler_state (name, last_tick_ms, updated_at) VALUES (?, ?, ?)', ['s', 5, 6]);
     expect(await sql.queryArrays('SELECT name, last_tick_ms, updated_at FROM scheduler_state', [])).to.deep.equal([['s', 5, 6]]);
-    expect(await sql.query('SELECT name, last_tick_ms, updated_at FROM scheduler_state', [])).to.deep.equal([{ name: 's', last_tick_ms: 5, updated_at: 6 }]);
+    expect(await sql.query('SELECT name, last_tick_ms, updated_at FROM scheduler_state', [])).to.deep.equal([
+      { name: 's', last_tick_ms: 5, updated_at: 6 },
+    ]);
   });
 
   it('binds booleans as 0/1 and undefined as NULL', async () => {

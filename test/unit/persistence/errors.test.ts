@@ -77,8 +77,12 @@ describe('embedded toProviderError', () => {
 
   describe('against a real lock', () => {
     let temp: TempDatabase;
-    beforeEach(async () => { temp = await openTempDatabase(); });
-    afterEach(async () => { await temp.cleanup(); });
+    beforeEach(async () => {
+      temp = await openTempDatabase();
+    });
+    afterEach(async () => {
+      await temp.cleanup();
+    });
 
     it('reports a write blocked past the busy timeout by another connection as retryable', async () => {
       const path = String(temp.db.dataSource.options.database);
@@ -86,8 +90,10 @@ describe('embedded toProviderError', () => {
       const waiter = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 50, logQueries: false });
       try {
         await holder.dataSource.query('BEGIN IMMEDIATE');
-        const err = await new SqlClient(waiter).run('INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', ['s', 1])
-          .then(() => undefined, (e: unknown) => toProviderError(e, 'op'));
+        const err = await new SqlClient(waiter).run('INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', ['s', 1]).then(
+          () => undefined,
+          (e: unknown) => toProviderError(e, 'op'),
+        );
         expect(err).to.include({ retryable: true });
         await holder.dataSource.query('ROLLBACK');
       } finally {
@@ -103,7 +109,11 @@ describe('embedded throwIfAborted', () => {
     const controller = new AbortController();
     controller.abort(new Error('shutting down'));
     let thrown: unknown;
-    try { throwIfAborted(controller.signal); } catch (err) { thrown = err; }
+    try {
+      throwIfAborted(controller.signal);
+    } catch (err) {
+      thrown = err;
+    }
     expect(isAbortError(thrown)).to.equal(true);
     expect((thrown as Error).cause).to.have.property('message', 'shutting down');
   });
@@ -118,8 +128,10 @@ describe('SqlClient with an operation name', () => {
   it('translates driver errors into ProviderErrors named after the operation', async () => {
     const temp = await openTempDatabase();
     try {
-      const err = await new SqlClient(temp.db, 'ledger').query('SELECT * FROM no_such_table', [])
-        .then(() => undefined, (e: unknown) => e);
+      const err = await new SqlClient(temp.db, 'ledger').query('SELECT * FROM no_such_table', []).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(ProviderError);
       expect(err).to.include({ retryable: false });
       expect((err as Error).message).to.match(/^ledger failed \(SQLITE_ERROR\): no such table/);

@@ -3,12 +3,15 @@ import { toNumberedPlaceholders } from '../../../src/persistence/sql/placeholder
 
 describe('toNumberedPlaceholders', () => {
   it('numbers each ? in order', () => {
-    expect(toNumberedPlaceholders('SELECT a FROM t WHERE b = ? AND c IN (?, ?) LIMIT ?')).to.equal('SELECT a FROM t WHERE b = $1 AND c IN ($2, $3) LIMIT $4');
+    expect(toNumberedPlaceholders('SELECT a FROM t WHERE b = ? AND c IN (?, ?) LIMIT ?')).to.equal(
+      'SELECT a FROM t WHERE b = $1 AND c IN ($2, $3) LIMIT $4',
+    );
   });
 
   it('leaves a ? inside string literals and quoted identifiers alone, doubled quotes included', () => {
-    expect(toNumberedPlaceholders(`SELECT '?', 'it''s ?', "odd?name", ? FROM t WHERE x = ?`))
-      .to.equal(`SELECT '?', 'it''s ?', "odd?name", $1 FROM t WHERE x = $2`);
+    expect(toNumberedPlaceholders(`SELECT '?', 'it''s ?', "odd?name", ? FROM t WHERE x = ?`)).to.equal(
+      `SELECT '?', 'it''s ?', "odd?name", $1 FROM t WHERE x = $2`,
+    );
   });
 
   it('returns SQL without placeholders unchanged', () => {
@@ -17,6 +20,8 @@ describe('toNumberedPlaceholders', () => {
 
   it('numbers past nine and keeps a long multi-row statement intact', () => {
     const sql = `INSERT INTO t (a, b) VALUES ${Array.from({ length: 6 }, () => '(?, ?)').join(', ')}`;
-    expect(toNumberedPlaceholders(sql)).to.equal(`INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8), ($9, $10), ($11, $12)`);
+    expect(toNumberedPlaceholders(sql)).to.equal(
+      `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8), ($9, $10), ($11, $12)`,
+    );
   });
 });

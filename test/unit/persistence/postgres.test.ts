@@ -44,22 +44,26 @@ describe('createDataSource for PostgreSQL', () => {
   });
 
   it('parses int8 as a number and leaves other types to node-postgres', () => {
-    const { extra } = createDataSource({ url: 'postgres://db/x', busyTimeoutMs: 1, logQueries: false }).options as
-      { extra: { types: { getTypeParser(oid: number, format?: string): (text: string) => unknown } } };
+    const { extra } = createDataSource({ url: 'postgres://db/x', busyTimeoutMs: 1, logQueries: false }).options as {
+      extra: { types: { getTypeParser(oid: number, format?: string): (text: string) => unknown } };
+    };
     expect(extra.types.getTypeParser(20, 'text')('1767225600000')).to.equal(1_767_225_600_000);
     expect(extra.types.getTypeParser(16, 'text')('t')).to.equal(true); // bool
     expect(extra.types.getTypeParser(1700, 'text')('1.50')).to.equal('1.50'); // numeric stays exact text
   });
 
   it('turns off the statement timeout at 0', () => {
-    const { extra } = createDataSource({ url: 'postgres://db/x', busyTimeoutMs: 1, logQueries: false, statementTimeoutMs: 0 }).options as
-      { extra: Record<string, unknown> };
+    const { extra } = createDataSource({ url: 'postgres://db/x', busyTimeoutMs: 1, logQueries: false, statementTimeoutMs: 0 }).options as {
+      extra: Record<string, unknown>;
+    };
     expect(extra).to.not.have.property('statement_timeout');
   });
 
   it('names both accepted forms when the URL is neither, with the password masked', () => {
-    expect(() => createDataSource({ url: 'mysql://u:pw@db/x', busyTimeoutMs: 1, logQueries: false }))
-      .to.throw(ConfigError, /sqlite:<path>.*postgres:\/\/.*"mysql:\/\/u:\*\*\*@db\/x"/);
+    expect(() => createDataSource({ url: 'mysql://u:pw@db/x', busyTimeoutMs: 1, logQueries: false })).to.throw(
+      ConfigError,
+      /sqlite:<path>.*postgres:\/\/.*"mysql:\/\/u:\*\*\*@db\/x"/,
+    );
   });
 });
 
@@ -69,7 +73,12 @@ describe('connectionError', () => {
     ['a connect timeout', new Error('Connection terminated due to connection timeout'), true, /timed out/],
     ['a server starting up', withCode('the database system is starting up', '57P03'), true, /starting up/],
     ['a full server', withCode('sorry, too many clients already', '53300'), true, /no free connection slots/],
-    ['a wrong password', withCode('password authentication failed for user "latigo"', '28P01'), false, /authentication failed: check the user and password/],
+    [
+      'a wrong password',
+      withCode('password authentication failed for user "latigo"', '28P01'),
+      false,
+      /authentication failed: check the user and password/,
+    ],
     ['a missing password', new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'), false, /asks for a password/],
     ['a missing database', withCode('database "latigo" does not exist', '3D000'), false, /database does not exist/],
     ['an unknown host', withCode('getaddrinfo ENOTFOUND db', 'ENOTFOUND'), false, /unknown host/],

@@ -24,7 +24,11 @@ describe('error classification', () => {
     const controller = new AbortController();
     controller.abort(timeoutError());
     let thrown: unknown;
-    try { throwIfAborted(controller.signal); } catch (err) { thrown = err; }
+    try {
+      throwIfAborted(controller.signal);
+    } catch (err) {
+      thrown = err;
+    }
     expect(isAbortError(thrown)).to.equal(true);
     expect((thrown as Error).cause).to.have.property('name', 'TimeoutError');
     expect(abortError(controller.signal)).to.have.property('name', 'AbortError');

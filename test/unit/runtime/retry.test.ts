@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type { RetryPolicy } from '../../../src/runtime/retry.js';
 import { InsufficientDataError, NotFoundError } from '../../../src/runtime/errors.js';
-import { retryDelayMs, withRetry } from '../../../src/runtime/retry.js';
+import { retriesUsed, retryDelayMs, withRetry } from '../../../src/runtime/retry.js';
 import { permanentError, transientError } from '../../fakes/FlakyProvider.js';
+import { rejection } from '../../fixtures/rejection.js';
 
 const policy: RetryPolicy = { initialIntervalMs: 1, backoffCoefficient: 2, maximumIntervalMs: 4, maximumAttempts: 4 };
 /** With this jitter source the factor is exactly 1, so delays are the plain exponential. */
@@ -17,15 +18,6 @@ function scripted(errors: unknown[]) {
     return 'ok';
   };
   return { operation, attempts };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('withRetry', () => {
@@ -75,9 +67,14 @@ describe('withRetry', () => {
   it('waits exponentially longer between attempts, capped at maximumIntervalMs', async () => {
     const { operation } = scripted([transientError(), transientError(), transientError(), transientError()]);
     const delays: number[] = [];
-    await withRetry(operation, { ...policy, maximumAttempts: 5 }, {
-      random: noJitter, onRetry: (_err, _attempt, delayMs) => delays.push(delayMs),
-    });
+    await withRetry(
+      operation,
+      { ...policy, maximumAttempts: 5 },
+      {
+        random: noJitter,
+        onRetry: (_err, _attempt, delayMs) => delays.push(delayMs),
+      },
+    );
     expect(delays).to.deep.equal([1, 2, 4, 4]);
   });
 
@@ -111,9 +108,16 @@ describe('withRetry', () => {
     const reason = new DOMException('shutting down', 'AbortError');
     const { operation, attempts } = scripted([transientError(), transientError()]);
     const started = Date.now();
-    const outcome = rejection(withRetry(operation, { ...policy, initialIntervalMs: 60_000, maximumIntervalMs: 60_000 }, {
-      signal: controller.signal, onRetry: () => setImmediate(() => controller.abort(reason)),
-    }));
+    const outcome = rejection(
+      withRetry(
+        operation,
+        { ...policy, initialIntervalMs: 60_000, maximumIntervalMs: 60_000 },
+        {
+          signal: controller.signal,
+          onRetry: () => setImmediate(() => controller.abort(reason)),
+        },
+      ),
+    );
     expect(await outcome).to.equal(reason);
     expect(attempts).to.deep.equal([1]);
     expect(Date.now() - started).to.be.below(1_000);
@@ -149,5 +153,55 @@ describe('retryDelayMs', () => {
 
   it('waits initialIntervalMs after the first failed attempt', () => {
     expect(retryDelayMs(wide, 1, undefined, () => 0.5)).to.equal(100);
+  });
+});
+
+describe('withRetry layers: a retry used up inside is not retried again outside', () => {
+  it('an outer withRetry does not retry an error an inner one gave up on after its retries (3, not 3 x 4, calls)', async () => {
+    let calls = 0;
+    const request = async () => {
+      calls++;
+      throw transientError('down');
+    };
+    const inner = () => withRetry(request, { ...policy, maximumAttempts: 3 });
+    const err = await rejection(withRetry(inner, policy));
+    expect(calls).to.equal(3);
+    expect(retriesUsed(err)).to.equal(true);
+  });
+
+  it('an outer withRetry retries what an inner layer that does not retry (maximumAttempts 1) let through', async () => {
+    let calls = 0;
+    const request = async () => {
+      calls++;
+      throw transientError('down');
+    };
+    const err = await rejection(withRetry(() => withRetry(request, { ...policy, maximumAttempts: 1 }), policy));
+    expect(calls).to.equal(4);
+    expect(retriesUsed(err)).to.equal(true);
+  });
+
+  it('does not mark errors it did not retry: permanent ones, and those of a policy without retries', async () => {
+    const permanent = permanentError();
+    expect(
+      retriesUsed(
+        await rejection(
+          withRetry(async () => {
+            throw permanent;
+          }, policy),
+        ),
+      ),
+    ).to.equal(false);
+    expect(
+      retriesUsed(
+        await rejection(
+          withRetry(
+            async () => {
+              throw transientError();
+            },
+            { ...policy, maximumAttempts: 1 },
+          ),
+        ),
+      ),
+    ).to.equal(false);
   });
 });

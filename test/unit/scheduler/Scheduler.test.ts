@@ -21,10 +21,19 @@ describe('Scheduler.runOnce', () => {
     expect(iso(summary.tickMs)).to.equal('2026-01-01T12:00:00.000Z');
     // Ticks 11:10 .. 12:00 are due in (11:05, 12:05]; window = [previous tick - 1 min delay, tick - 1 min).
     expect(world.sentWindows('model-0000')).to.deep.equal([
-      '2026-01-01T11:49:00.000Z', '2026-01-01T10:59:00.000Z', '2026-01-01T11:09:00.000Z',
-      '2026-01-01T11:19:00.000Z', '2026-01-01T11:29:00.000Z', '2026-01-01T11:39:00.000Z',
+      '2026-01-01T11:49:00.000Z',
+      '2026-01-01T10:59:00.000Z',
+      '2026-01-01T11:09:00.000Z',
+      '2026-01-01T11:19:00.000Z',
+      '2026-01-01T11:29:00.000Z',
+      '2026-01-01T11:39:00.000Z',
     ]);
-    expect(world.sent().slice(0, 3).map((t) => iso(t.window.fromMs))).to.deep.equal(Array(3).fill('2026-01-01T11:49:00.000Z'));
+    expect(
+      world
+        .sent()
+        .slice(0, 3)
+        .map((t) => iso(t.window.fromMs)),
+    ).to.deep.equal(Array(3).fill('2026-01-01T11:49:00.000Z'));
     const live = world.sent()[0]!;
     expect(await world.ledger.get(live.id)).to.include({ origin: 'schedule', state: 'queued', enqueuedAt: world.now });
     expect(await world.ledger.get(world.sent()[3]!.id)).to.include({ origin: 'catch_up' });
@@ -36,7 +45,9 @@ describe('Scheduler.runOnce', () => {
     await world.scheduler({ catchUpHorizonMs: 0 }).runOnce();
     const [message] = world.queue.accepted;
     expect(message?.partitionKey).to.equal('plant/pump');
-    expect(message?.id).to.equal(taskId('plant', 'pump', 'rev-7', { fromMs: at('2026-01-01T11:49:00Z'), toMs: at('2026-01-01T11:59:00Z') }));
+    expect(message?.id).to.equal(
+      taskId('plant', 'pump', 'rev-7', { fromMs: at('2026-01-01T11:49:00Z'), toMs: at('2026-01-01T11:59:00Z') }),
+    );
     expect(world.sent()[0]).to.include({ revision: 'rev-7', id: message?.id });
   });
 
@@ -48,7 +59,12 @@ describe('Scheduler.runOnce', () => {
     expect(await scheduler.runOnce()).to.include({ windowsQueued: 0 });
     world.now = at('2026-01-01T12:10:00Z');
     expect(await scheduler.runOnce()).to.include({ windowsQueued: 3, catchUpWindows: 0 });
-    expect(world.sent().slice(-3).map((t) => iso(t.window.fromMs))).to.deep.equal(Array(3).fill('2026-01-01T11:59:00.000Z'));
+    expect(
+      world
+        .sent()
+        .slice(-3)
+        .map((t) => iso(t.window.fromMs)),
+    ).to.deep.equal(Array(3).fill('2026-01-01T11:59:00.000Z'));
     expect(world.offeredTwice()).to.deep.equal([]);
   });
 
@@ -72,7 +88,12 @@ describe('Scheduler.runOnce', () => {
     world.now = at('2026-01-03T12:05:00Z');
     const summary = await world.scheduler({ catchUpHorizonMs: 6 * HOUR }).runOnce();
     expect(summary.windowsQueued).to.equal(36);
-    const oldest = Math.min(...world.sent().slice(-36).map((t) => t.window.fromMs));
+    const oldest = Math.min(
+      ...world
+        .sent()
+        .slice(-36)
+        .map((t) => t.window.fromMs),
+    );
     expect(iso(oldest)).to.equal('2026-01-03T05:59:00.000Z'); // window of the first tick after now - 6 h (06:10)
   });
 
@@ -104,7 +125,10 @@ describe('Scheduler.runOnce', () => {
     world.now = at('2026-01-01T12:15:00Z');
     world.catalog.put({ project: 'plant', name: 'valve', revision: 'r1' });
     expect(await scheduler.runOnce()).to.include({ windowsQueued: 7, catchUpWindows: 5 });
-    expect(world.sentWindows('valve')).to.deep.equal(['2026-01-01T11:59:00.000Z', ...['11:09', '11:19', '11:29', '11:39', '11:49'].map((t) => `2026-01-01T${t}:00.000Z`)]);
+    expect(world.sentWindows('valve')).to.deep.equal([
+      '2026-01-01T11:59:00.000Z',
+      ...['11:09', '11:19', '11:29', '11:39', '11:49'].map((t) => `2026-01-01T${t}:00.000Z`),
+    ]);
     expect(world.sentWindows('pump')).to.have.length(7);
   });
 
@@ -122,7 +146,12 @@ describe('Scheduler.runOnce', () => {
   });
 
   it('resends windows recorded but never sent when the process died in between', async () => {
-    const crashed = [0, 1].map((i) => newTask('plant', 'pump', 'r1', { fromMs: at('2026-01-01T11:39:00Z') + i * 10 * MIN, toMs: at('2026-01-01T11:49:00Z') + i * 10 * MIN }));
+    const crashed = [0, 1].map((i) =>
+      newTask('plant', 'pump', 'r1', {
+        fromMs: at('2026-01-01T11:39:00Z') + i * 10 * MIN,
+        toMs: at('2026-01-01T11:49:00Z') + i * 10 * MIN,
+      }),
+    );
     await world.ledger.recordNew(crashed, 'schedule'); // recorded, then the process died before sending
     world.catalog.put({ project: 'plant', name: 'pump', revision: 'r1' });
     const summary = await world.scheduler().runOnce();
@@ -137,7 +166,9 @@ describe('Scheduler.runOnce', () => {
     const scheduler = world.scheduler();
     world.sends.failNextSends(1);
     let failure: unknown;
-    await scheduler.runOnce().catch((err: unknown) => { failure = err; });
+    await scheduler.runOnce().catch((err: unknown) => {
+      failure = err;
+    });
     expect(failure).to.be.instanceOf(ProviderError);
     expect(await world.ledger.unsent(100)).to.have.length(2);
     const summary = await scheduler.runOnce();
@@ -189,18 +220,33 @@ describe('Scheduler.runOnce', () => {
     world.catalog.put({ project: 'plant', name: 'pump', revision: 'r1' });
     world.now = at('2026-03-29T22:30:00Z'); // 00:30 on 30 March in Oslo, the day after the spring change
     await world.scheduler({ timeZone: 'Europe/Oslo', intervalMs: 24 * HOUR, delayMs: 0, catchUpHorizonMs: 60 * HOUR }).runOnce();
-    const windows = world.sent().sort((a, b) => a.window.fromMs - b.window.fromMs).map((t) => t.window);
+    const windows = world
+      .sent()
+      .sort((a, b) => a.window.fromMs - b.window.fromMs)
+      .map((t) => t.window);
     const local = (ms: number): string => DateTime.fromMillis(ms, { zone: 'Europe/Oslo' }).toFormat('MM-dd HH:mm');
-    expect(windows.map((w) => `${local(w.fromMs)} ${(w.toMs - w.fromMs) / HOUR}h`)).to.deep.equal(['03-27 00:00 24h', '03-28 00:00 24h', '03-29 00:00 23h']);
+    expect(windows.map((w) => `${local(w.fromMs)} ${(w.toMs - w.fromMs) / HOUR}h`)).to.deep.equal([
+      '03-27 00:00 24h',
+      '03-28 00:00 24h',
+      '03-29 00:00 23h',
+    ]);
   });
 
   it('keeps 30-minute windows contiguous and on the half hour through the DST gap', async () => {
     world.catalog.put({ project: 'plant', name: 'pump', revision: 'r1' });
     world.now = at('2026-03-29T02:10:00Z');
     await world.scheduler({ timeZone: 'Europe/Oslo', intervalMs: 30 * MIN, delayMs: 0, catchUpHorizonMs: 2 * HOUR }).runOnce();
-    const windows = world.sent().sort((a, b) => a.window.fromMs - b.window.fromMs).map((t) => t.window);
+    const windows = world
+      .sent()
+      .sort((a, b) => a.window.fromMs - b.window.fromMs)
+      .map((t) => t.window);
     const local = (ms: number): string => DateTime.fromMillis(ms, { zone: 'Europe/Oslo' }).toFormat('HH:mm');
-    expect(windows.map((w) => `${local(w.fromMs)}-${local(w.toMs)}`)).to.deep.equal(['01:00-01:30', '01:30-03:00', '03:00-03:30', '03:30-04:00']);
+    expect(windows.map((w) => `${local(w.fromMs)}-${local(w.toMs)}`)).to.deep.equal([
+      '01:00-01:30',
+      '01:30-03:00',
+      '03:00-03:30',
+      '03:30-04:00',
+    ]);
     for (const w of windows) expect(w.toMs - w.fromMs).to.equal(30 * MIN);
   });
 });

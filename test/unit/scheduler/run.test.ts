@@ -54,7 +54,10 @@ describe('Scheduler.run', () => {
     await eventually(() => world.queue.accepted.length === 6, 'the first pass finished');
     for (const tick of ['12:10', '12:20', '12:30']) {
       world.now = at(`2026-01-01T${tick}:00Z`);
-      await eventually(() => world.sentWindows('pump').includes(iso(at(`2026-01-01T${tick}:00Z`) - 11 * 60_000)), `the ${tick} window was queued`);
+      await eventually(
+        () => world.sentWindows('pump').includes(iso(at(`2026-01-01T${tick}:00Z`) - 11 * 60_000)),
+        `the ${tick} window was queued`,
+      );
     }
     expect(world.queue.accepted).to.have.length(9);
     expect(world.offeredTwice()).to.deep.equal([]);

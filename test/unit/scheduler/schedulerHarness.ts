@@ -1,12 +1,14 @@
 import type { SchedulerConfig } from '../../../src/config/sections.js';
 import type { CallOptions } from '../../../src/contracts/CallOptions.js';
 import type { OutgoingMessage, SendResult, TaskQueue } from '../../../src/contracts/TaskQueue.js';
-import { decodeTask, type PredictionTask } from '../../../src/domain/Task.js';
+import type { PredictionTask } from '../../../src/domain/Task.js';
+import { decodeTask } from '../../../src/domain/taskCodec.js';
 import type { ModelSummary } from '../../../src/domain/ModelDescription.js';
-import type { Database } from '../../../src/persistence/dataSource.js';
+import type { OpenDatabase as Database } from '../../../src/persistence/dataSource.js';
 import { ProviderError } from '../../../src/runtime/errors.js';
 import { WindowLedger } from '../../../src/ledger/WindowLedger.js';
 import { Scheduler } from '../../../src/scheduler/Scheduler.js';
+import { SensorWatermarks } from '../../../src/ingest/SensorWatermarks.js';
 import { InMemoryModelCatalog } from '../../fakes/InMemoryModelCatalog.js';
 import { InMemoryTaskQueue } from '../../fakes/InMemoryTaskQueue.js';
 import { RecordingLogger } from '../../fakes/RecordingLogger.js';
@@ -19,8 +21,25 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function schedulerConfig(overrides: Partial<SchedulerConfig> = {}): SchedulerConfig {
   return {
-    name: 'default', startTime: '2026-01-01T00:00:00', timeZone: 'UTC', intervalMs: 10 * MIN, delayMs: MIN,
-    runAtOnce: true, catchUpHorizonMs: HOUR, pollIntervalMs: 15_000, batchSize: 100, ...overrides,
+    name: 'default',
+    startTime: '2026-01-01T00:00:00',
+    timeZone: 'UTC',
+    intervalMs: 10 * MIN,
+    delayMs: MIN,
+    runAtOnce: true,
+    catchUpHorizonMs: HOUR,
+    pollIntervalMs: 15_000,
+    batchSize: 100,
+    minIntervalMs: 1_000,
+    maxWindowsPerPass: 20_000,
+    windowRetentionMs: 0,
+    deadLetterRetentionMs: 0,
+    retentionIntervalMs: 3_600_000,
+    backfill: { executorShare: 0.5, windowsPerMinute: 0, pollIntervalMs: 250, leaseMs: 30_000 },
+    eventRetentionMs: 0,
+    eventMaxRows: 0,
+    sensorWriteRetentionMs: 0,
+    ...overrides,
   };
 }
 
@@ -74,11 +93,19 @@ export class SchedulerWorld {
   readonly log = new RecordingLogger();
   readonly ledger: WindowLedger;
 
-  private constructor(private readonly store: LedgerDatabase, now: number) {
+  private constructor(
+    private readonly store: LedgerDatabase,
+    now: number,
+  ) {
     this.now = now;
     this.queue = new InMemoryTaskQueue({ clock: () => this.now });
     this.sends = new OfferRecordingQueue(this.queue);
     this.ledger = new WindowLedger(store.db, this.clock);
+  }
+
+  /** The world's database (its first connection). */
+  get db(): Database {
+    return this.store.db;
   }
 
   static async create(now: number): Promise<SchedulerWorld> {
@@ -90,8 +117,19 @@ export class SchedulerWorld {
   scheduler(config: Partial<SchedulerConfig> = {}, options: { queue?: TaskQueue; db?: Database } = {}): Scheduler {
     const ledger = options.db === undefined ? this.ledger : new WindowLedger(options.db, this.clock);
     return new Scheduler({
-      config: schedulerConfig(config), models: this.catalog, ledger, queue: options.queue ?? this.sends.queue, log: this.log, clock: this.clock,
+      config: schedulerConfig(config),
+      models: this.catalog,
+      ledger,
+      queue: options.queue ?? this.sends.queue,
+      log: this.log,
+      clock: this.clock,
+      writeLog: this.writeLog,
     });
+  }
+
+  /** Ingest's watermarks and write log in the world's database, on its clock. */
+  get writeLog(): SensorWatermarks {
+    return new SensorWatermarks(this.store.db, this.clock);
   }
 
   /** A connection of its own to the same file, as a restarted process has. */
@@ -101,7 +139,7 @@ export class SchedulerWorld {
 
   /** Every task the queue accepted, decoded, in send order. */
   sent(): PredictionTask[] {
-    return this.queue.accepted.map((m) => decodeTask(m.body, 1));
+    return this.queue.accepted.map((m) => decodeTask(m.body));
   }
 
   /** Ids offered to the queue more than once. */
@@ -117,7 +155,9 @@ export class SchedulerWorld {
 
   /** Window starts of the sent tasks of one model, as ISO text, in send order. */
   sentWindows(model: string, revision?: string): string[] {
-    return this.sent().filter((t) => t.model === model && (revision === undefined || t.revision === revision)).map((t) => iso(t.window.fromMs));
+    return this.sent()
+      .filter((t) => t.model === model && (revision === undefined || t.revision === revision))
+      .map((t) => iso(t.window.fromMs));
   }
 
   cleanup(): Promise<void> {

@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { ConfigError } from '../../../src/runtime/errors.js';
-import {
-  createSchedule, dueTickIndices, tickIndicesWithin, type Schedule, type ScheduleConfig,
-} from '../../../src/scheduler/ticks.js';
+import { createSchedule, dueTickIndices, tickIndicesWithin, type Schedule, type ScheduleConfig } from '../../../src/scheduler/ticks.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -58,7 +56,9 @@ describe('schedule ticks', () => {
   it('reads start_time as local time in the configured time zone, UTC by default', () => {
     expect(iso(schedule().tickMs(0))).to.equal('2026-01-01T00:00:00.000Z');
     expect(iso(schedule({ timeZone: 'Europe/Oslo' }).tickMs(0))).to.equal('2025-12-31T23:00:00.000Z');
-    expect(iso(schedule({ timeZone: 'America/New_York', startTime: '2026-07-01T06:00:00' }).tickMs(0))).to.equal('2026-07-01T10:00:00.000Z');
+    expect(iso(schedule({ timeZone: 'America/New_York', startTime: '2026-07-01T06:00:00' }).tickMs(0))).to.equal(
+      '2026-07-01T10:00:00.000Z',
+    );
   });
 
   it('reads a start_time with an offset as that instant', () => {
@@ -87,7 +87,12 @@ describe('schedule ticks', () => {
       const ticks = ticksBetween(s, autumn.fromMs, autumn.toMs);
       expect(ticks).to.have.length(50);
       const local = ticks.map(oslo);
-      expect(local).to.include.members(['2026-10-25T02:00 +02:00', '2026-10-25T02:30 +02:00', '2026-10-25T02:00 +01:00', '2026-10-25T02:30 +01:00']);
+      expect(local).to.include.members([
+        '2026-10-25T02:00 +02:00',
+        '2026-10-25T02:30 +02:00',
+        '2026-10-25T02:00 +01:00',
+        '2026-10-25T02:30 +01:00',
+      ]);
       expectTiling(s, s.latestTickIndex(autumn.fromMs), s.latestTickIndex(autumn.toMs));
     });
 
@@ -95,7 +100,10 @@ describe('schedule ticks', () => {
       const s = schedule({ startTime: '2026-01-01T00:00:00', timeZone: 'Europe/Oslo', intervalMs: DAY });
       const k = s.latestTickIndex(at('2026-03-30T12:00:00Z'));
       expect([k - 2, k - 1, k, k + 1].map((j) => oslo(s.tickMs(j)))).to.deep.equal([
-        '2026-03-28T00:00 +01:00', '2026-03-29T00:00 +01:00', '2026-03-30T00:00 +02:00', '2026-03-31T00:00 +02:00',
+        '2026-03-28T00:00 +01:00',
+        '2026-03-29T00:00 +01:00',
+        '2026-03-30T00:00 +02:00',
+        '2026-03-31T00:00 +02:00',
       ]);
       expect(s.windowOf(k)).to.deep.equal(spring);
       expect(s.windowOf(k - 1).toMs - s.windowOf(k - 1).fromMs).to.equal(DAY);

@@ -1,0 +1,1 @@
+export { ForecastModelExecutionProvider } from './ForecastModelExecutionProvider.js';

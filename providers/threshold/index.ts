@@ -1,0 +1,1 @@
+export { ThresholdModelExecutionProvider } from './ThresholdModelExecutionProvider.js';

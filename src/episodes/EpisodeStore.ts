@@ -1,0 +1,293 @@
+import type { PredictionSet } from '../domain/Prediction.js';
+import type { TimeRange } from '../domain/TimeRange.js';
+import type { Database } from '../persistence/Database.js';
+import { inList, rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from '../persistence/sql/SqlClient.js';
+import { toProviderError } from '../persistence/sql/errors.js';
+import type { Clock } from '../runtime/clock.js';
+import { ProviderError } from '../runtime/errors.js';
+import {
+  computeEpisodes,
+  diffEpisodes,
+  MAX_TAGS_PER_POINT,
+  type AnomalyPoint,
+  type Episode,
+  type EpisodeChange,
+  type EpisodeKey,
+  type EpisodeSettings,
+} from './computeEpisodes.js';
+import { episodeFromRow, type EpisodeRow } from './episodeRows.js';
+
+/** Turns episode changes into the statements that append them to the event outbox, run in the same transaction. */
+export type EpisodeEventStatements = (changes: readonly EpisodeChange[], at: number) => Statement[];
+
+export interface EpisodeFilter {
+  project?: string;
+  model?: string;
+  open?: boolean;
+  /** Episodes that overlap [fromMs, toMs). */
+  fromMs?: number;
+  toMs?: number;
+  limit: number;
+}
+
+/** How often a recomputation that lost a race with another write for the same model starts again. */
+const MAX_RECOMPUTE_ATTEMPTS = 20;
+
+/**
+ * The episode table (issue 19): `record` keeps a stored window's anomalous points, then recomputes the
+ * episodes near it from every stored point of the model revision, so the episodes are a function of the
+ * stored points and horizon whatever the order windows arrive in (backfills included). Concurrent
+ * recomputations for one model are ordered by `episode_model.version`: one that read a stale version
+ * aborts (a CHECK constraint fails its transaction) and starts again.
+ */
+export class EpisodeStore {
+  private readonly sql: SqlClient;
+  /** Without a translating operation: the version check's failure must be told from other errors. */
+  private readonly rawSql: SqlClient;
+
+  constructor(
+    db: Database,
+    private readonly settings: (resolutionMs: number) => EpisodeSettings,
+    private readonly clock: Clock,
+    private readonly eventStatements?: EpisodeEventStatements,
+  ) {
+    this.sql = new SqlClient(db, 'episodes');
+    this.rawSql = new SqlClient(db);
+  }
+
+  /** Records the set's anomalous points (replacing the window's earlier ones) and recomputes the episodes around it. */
+  async record(predictions: PredictionSet, resolutionMs: number): Promise<EpisodeChange[]> {
+    const key: EpisodeKey = { project: predictions.project, model: predictions.model, revision: predictions.revision };
+    const { window } = predictions;
+    const statements: Statement[] = [
+      {
+        sql: `DELETE FROM anomaly_point WHERE project = ? AND model = ? AND revision = ? AND time_ms >= ? AND time_ms < ?`,
+        params: [key.project, key.model, key.revision, window.fromMs, window.toMs],
+      },
+      ...pointInserts(key, anomalousPoints(predictions)),
+      {
+        sql: `INSERT INTO episode_model (project, model, revision, resolution_ms, horizon_ms, version) VALUES (?, ?, ?, ?, ?, 1)
+              ON CONFLICT (project, model, revision) DO UPDATE SET
+                horizon_ms = CASE WHEN excluded.horizon_ms > episode_model.horizon_ms THEN excluded.horizon_ms ELSE episode_model.horizon_ms END,
+                resolution_ms = excluded.resolution_ms,
+                version = episode_model.version + 1`,
+        params: [key.project, key.model, key.revision, resolutionMs, window.toMs],
+      },
+    ];
+    await this.sql.transaction(statements);
+    return this.recompute(key, window);
+  }
+
+  /** Recomputes the episodes touching `range` (and every open one of the model) from the stored points. */
+  async recompute(key: EpisodeKey, range: TimeRange): Promise<EpisodeChange[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.recomputeOnce(key, range);
+      } catch (err) {
+        if (!isStaleVersion(err)) throw toProviderError(err, 'episodes');
+        if (attempt >= MAX_RECOMPUTE_ATTEMPTS) {
+          throw new ProviderError(`episodes of ${key.project}/${key.model}: ${attempt} recomputations lost races`, {
+            retryable: true,
+            cause: err,
+          });
+        }
+      }
+    }
+  }
+
+  private async recomputeOnce(key: EpisodeKey, range: TimeRange): Promise<EpisodeChange[]> {
+    const keyParams = [key.project, key.model, key.revision];
+    const [state] = await this.rawSql.query<{ version: number | string; horizon_ms: number | string; resolution_ms: number | string }>(
+      `SELECT version, horizon_ms, resolution_ms FROM episode_model WHERE project = ? AND model = ? AND revision = ?`,
+      keyParams,
+    );
+    if (state === undefined) return [];
+    const version = Number(state.version);
+    const resolutionMs = Number(state.resolution_ms);
+    const settings = this.settings(resolutionMs);
+    const reach = resolutionMs + settings.maxGapMs;
+    const open = await this.episodes(`open = ${TRUE}`, keyParams);
+    let lo = Math.min(range.fromMs - reach, ...open.map((e) => e.startMs));
+    let hi = range.toMs + reach;
+    let existing: Episode[];
+    let points: AnomalyPoint[];
+    // Widen [lo, hi] until no stored episode or chain of points crosses its edges: then every run of
+    // points inside is whole, and every stored episode it touches is replaced.
+    for (;;) {
+      existing = await this.episodes(`start_ms <= ? AND end_ms >= ?`, [...keyParams, hi, lo]);
+      points = await this.points(key, lo, hi);
+      const first = points[0];
+      const last = points[points.length - 1];
+      let nextLo = Math.min(lo, ...existing.map((e) => e.startMs - reach));
+      let nextHi = Math.max(hi, ...existing.map((e) => e.endMs + reach));
+      if (first !== undefined && first.timeMs - lo <= reach) nextLo = Math.min(nextLo, first.timeMs - reach - 1);
+      if (last !== undefined && hi - last.timeMs <= reach) nextHi = Math.max(nextHi, last.timeMs + reach + 1);
+      if (nextLo === lo && nextHi === hi) break;
+      lo = nextLo;
+      hi = nextHi;
+    }
+    const computed = computeEpisodes(key, points, resolutionMs, Number(state.horizon_ms), settings);
+    const changes = diffEpisodes(existing, computed);
+    if (changes.length === 0) return [];
+    const now = this.clock();
+    const statements: Statement[] = [
+      {
+        sql: `UPDATE episode_model SET version = CASE WHEN version = ? THEN version + 1 ELSE -1 END
+              WHERE project = ? AND model = ? AND revision = ?`,
+        params: [version, ...keyParams],
+      },
+    ];
+    if (existing.length > 0) {
+      statements.push({ sql: `DELETE FROM episode WHERE id IN (${inList(existing.length)})`, params: existing.map((e) => e.id) });
+    }
+    statements.push(...episodeInserts(computed, now));
+    if (this.eventStatements) statements.push(...this.eventStatements(changes, now));
+    await this.rawSql.transaction(statements);
+    return changes;
+  }
+
+  async list(filter: EpisodeFilter): Promise<Episode[]> {
+    const where: string[] = [];
+    const params: SqlParam[] = [];
+    if (filter.project !== undefined) {
+      where.push('project = ?');
+      params.push(filter.project);
+    }
+    if (filter.model !== undefined) {
+      where.push('model = ?');
+      params.push(filter.model);
+    }
+    if (filter.open !== undefined) where.push(`open = ${filter.open ? TRUE : FALSE}`);
+    if (filter.toMs !== undefined) {
+      where.push('start_ms < ?');
+      params.push(filter.toMs);
+    }
+    if (filter.fromMs !== undefined) {
+      where.push('end_ms > ?');
+      params.push(filter.fromMs);
+    }
+    const rows = await this.sql.query<EpisodeRow>(
+      `SELECT * FROM episode ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ms DESC, id LIMIT ?`,
+      [...params, filter.limit],
+    );
+    return rows.map(episodeFromRow);
+  }
+
+  async get(id: string): Promise<Episode | undefined> {
+    const rows = await this.sql.query<EpisodeRow>(`SELECT * FROM episode WHERE id = ?`, [id]);
+    return rows[0] && episodeFromRow(rows[0]);
+  }
+
+  private async episodes(condition: string, params: readonly SqlParam[]): Promise<Episode[]> {
+    const rows = await this.rawSql.query<EpisodeRow>(
+      `SELECT * FROM episode WHERE project = ? AND model = ? AND revision = ? AND ${condition} ORDER BY start_ms`,
+      params,
+    );
+    return rows.map(episodeFromRow);
+  }
+
+  private async points(key: EpisodeKey, fromMs: number, toMs: number): Promise<AnomalyPoint[]> {
+    const rows = await this.rawSql.query<{ time_ms: number | string; score: number; threshold: number; contributions: string }>(
+      `SELECT time_ms, score, threshold, contributions FROM anomaly_point
+       WHERE project = ? AND model = ? AND revision = ? AND time_ms >= ? AND time_ms <= ? ORDER BY time_ms`,
+      [key.project, key.model, key.revision, fromMs, toMs],
+    );
+    return rows.map((r) => ({
+      timeMs: Number(r.time_ms),
+      score: Number(r.score),
+      threshold: Number(r.threshold),
+      contributions: JSON.parse(r.contributions) as Record<string, number>,
+    }));
+  }
+}
+
+// Portable boolean literals (SQLite 1/0 compares equal to TRUE/FALSE since 3.23).
+const TRUE = 'TRUE';
+const FALSE = 'FALSE';
+
+/** The version check's failure: SQLite's CHECK constraint or PostgreSQL's check_violation (23514). */
+function isStaleVersion(err: unknown): boolean {
+  for (let current: unknown = err, depth = 0; current && typeof current === 'object' && depth < 3; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (code === 'SQLITE_CONSTRAINT_CHECK' || code === '23514') return true;
+    if (typeof message === 'string' && message.includes('ck_episode_model_version')) return true;
+    current = (current as { cause?: unknown; driverError?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function anomalousPoints(predictions: PredictionSet): AnomalyPoint[] {
+  const points: AnomalyPoint[] = [];
+  for (const row of predictions.rows) {
+    if (!row.isAnomaly || !Number.isFinite(row.totalAnomaly)) continue;
+    const ranked = row.contributions
+      .map((value, i) => [predictions.tagNames[i]!, value] as const)
+      .filter(([, value]) => Number.isFinite(value) && value > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, MAX_TAGS_PER_POINT);
+    points.push({
+      timeMs: row.timeMs,
+      score: row.totalAnomaly,
+      threshold: Number.isFinite(row.threshold) ? row.threshold : 0,
+      contributions: Object.fromEntries(ranked),
+    });
+  }
+  return points;
+}
+
+function pointInserts(key: EpisodeKey, points: readonly AnomalyPoint[]): Statement[] {
+  const width = 7;
+  const statements: Statement[] = [];
+  const per = rowsPerStatement(width);
+  for (let i = 0; i < points.length; i += per) {
+    const slice = points.slice(i, i + per);
+    statements.push({
+      sql: `INSERT INTO anomaly_point (project, model, revision, time_ms, score, threshold, contributions) VALUES ${valuesList(slice.length, width)}`,
+      params: slice.flatMap((p) => [key.project, key.model, key.revision, p.timeMs, p.score, p.threshold, JSON.stringify(p.contributions)]),
+    });
+  }
+  return statements;
+}
+
+function episodeInserts(episodes: readonly Episode[], now: number): Statement[] {
+  const width = 14;
+  const statements: Statement[] = [];
+  const per = rowsPerStatement(width);
+  for (let i = 0; i < episodes.length; i += per) {
+    const slice = episodes.slice(i, i + per);
+    statements.push({
+      sql: `INSERT INTO episode (id, project, model, revision, start_ms, end_ms, open, points, peak_score, mean_score, threshold, severity, top_tags, updated_at)
+            VALUES ${valuesList(slice.length, width)}`,
+      params: slice.flatMap((e) => [
+        e.id,
+        e.project,
+        e.model,
+        e.revision,
+        e.startMs,
+        e.endMs,
+        e.open,
+        e.points,
+        e.peakScore,
+        e.meanScore,
+        e.threshold,
+        e.severity,
+        JSON.stringify(e.topTags),
+        now,
+      ]),
+    });
+  }
+  return statements;
+}
+
+/** The configured settings for a model of `resolutionMs`: `episodes.max_gap` 0 means two resolutions. */
+export function episodeSettings(config: {
+  maxGapMs: number;
+  minDurationMs: number;
+  topTags: number;
+}): (resolutionMs: number) => EpisodeSettings {
+  return (resolutionMs) => ({
+    maxGapMs: config.maxGapMs > 0 ? config.maxGapMs : 2 * resolutionMs,
+    minDurationMs: config.minDurationMs,
+    topTags: config.topTags,
+  });
+}

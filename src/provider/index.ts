@@ -1,0 +1,4 @@
+export * from './defineProvider.js';
+export type * from './ProviderDeps.js';
+export type * from './ProviderMigration.js';
+export * from './createTablesMigration.js';
