@@ -119,7 +119,10 @@ describe('outputs on the demo plant: episode events of injected faults at a real
 
     // The episodes of the injected faults were opened, and those events reached the receiver.
     const types = new Set(receiver.accepted().map((r) => String(r.headers['x-latigo-event'])));
-    expect([...types].every((t) => t.startsWith('episode.')), JSON.stringify([...types])).to.equal(true);
+    expect(
+      [...types].every((t) => t.startsWith('episode.')),
+      JSON.stringify([...types]),
+    ).to.equal(true);
     expect([...types]).to.include('episode.opened');
     const faults = db.all<Fault>(`SELECT sensor, from_ms, to_ms FROM demo_fault`);
     const opened = receiver
