@@ -5,15 +5,20 @@ import type { FaultInterval } from '../src/demo/index.js';
 import type { LabelledAsset, LabelledSet } from './detectionEvaluation.js';
 
 const END = Date.UTC(2026, 2, 10, 9, 0, 0);
+const DAY_MS = 86_400_000;
 
 /** The demo plant exactly as `npm start` seeds it (4 assets × 8 tags, 3 days at 10 s, 2 days of training,
- *  3 injected faults per asset), or `days` of it. */
-export function demoPlantSet(scale: number): LabelledSet {
+ *  3 injected faults per asset), or `days` of it. `draw` > 0 gives another plant of the same shape: seed
+ *  42 + draw (other gains, wave periods and phases, fault places) ending `draw` days later (the 2.7-day
+ *  ambient wave at another phase), for rates that one test day of 4 assets estimates poorly. */
+export function demoPlantSet(scale: number, draw = 0): LabelledSet {
+  const defaults = demoSchema.parse({});
   const config = demoSchema.parse({
-    history: Math.round(3 * 86_400_000 * Math.max(scale, 0.34)),
-    training: Math.round(2 * 86_400_000 * Math.max(scale, 0.34)),
+    history: Math.round(3 * DAY_MS * Math.max(scale, 0.34)),
+    training: Math.round(2 * DAY_MS * Math.max(scale, 0.34)),
+    seed: defaults.seed + draw,
   });
-  const plant = generateDemoPlant(config, END);
+  const plant = generateDemoPlant(config, END + draw * DAY_MS);
   const trainingRows = Math.round((plant.training.toMs - plant.training.fromMs) / plant.resolutionMs);
   const assets: LabelledAsset[] = [];
   for (const series of demoSeries(plant)) {
@@ -25,7 +30,7 @@ export function demoPlantSet(scale: number): LabelledSet {
       faults: plant.faults.filter((f) => f.asset === series.asset.name),
     });
   }
-  return { name: 'demo', resolutionMs: plant.resolutionMs, assets };
+  return { name: draw === 0 ? 'demo' : `demo-${draw}`, resolutionMs: plant.resolutionMs, assets };
 }
 
 /**

@@ -13,8 +13,10 @@ export interface Figure {
   [extra: string]: unknown;
 }
 
-/** `meets` is computed from the value and a target written as `<=60` or `>=0.5`. */
+/** `meets` is computed from the value and a target written as `<=60`, `>=0.5` or a range `0.7..1.3` (bounds included). */
 export function meetsTarget(value: number, target: string | undefined): boolean | undefined {
+  const between = target?.match(/^(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)$/);
+  if (between) return value >= Number(between[1]) && value <= Number(between[2]);
   const match = target?.match(/^(<=|>=|<|>)\s*(-?[\d.]+)$/);
   if (!match) return undefined;
   const bound = Number(match[2]);
