@@ -49,7 +49,6 @@ export function predictionColumnsJson(
 }
 
 const COMMA = Buffer.from(',');
-const NULL = [110, 117, 108, 108]; // "null"
 
 /** Characters of a JSON number (a "null" token is checked apart). */
 const NUMBER_CHARS = new Uint8Array(128);
@@ -77,7 +76,7 @@ export function transposeJsonArrays(rows: readonly string[], width: number, coun
     }
     for (let t = 0; t < width; t++) {
       const k = i * width + t;
-      lengths[t] = lengths[t]! + (starts[k]! < 0 ? NULL.length : ends[k]! - starts[k]!);
+      lengths[t] = lengths[t]! + (starts[k]! < 0 ? 4 : ends[k]! - starts[k]!);
     }
   }
   return Array.from(lengths, (length, t) => {
@@ -88,7 +87,7 @@ export function transposeJsonArrays(rows: readonly string[], width: number, coun
       if (i > 0) out[at++] = 44; // ,
       const k = i * width + t;
       const start = starts[k]!;
-      if (start < 0) for (const c of NULL) out[at++] = c;
+      if (start < 0) at = writeNull(out, at);
       else {
         const text = texts[i]!;
         for (let j = start, end = ends[k]!; j < end; j++) out[at++] = text.charCodeAt(j);
@@ -97,6 +96,14 @@ export function transposeJsonArrays(rows: readonly string[], width: number, coun
     out[at] = 93; // ]
     return out;
   });
+}
+
+function writeNull(out: Buffer, at: number): number {
+  out[at] = 110; // n
+  out[at + 1] = 117; // u
+  out[at + 2] = 108; // l
+  out[at + 3] = 108; // l
+  return at + 4;
 }
 
 /**
