@@ -7,6 +7,7 @@ import type {
   ReadPredictionsOptions,
   StoredForecast,
   StoredAnomaly,
+  StoredPredictionColumns,
   StoredPredictions,
 } from '../../src/contracts/PredictionReader.js';
 import type { PredictionStorageProvider, StoreResult } from '../../src/contracts/PredictionStorageProvider.js';
@@ -54,6 +55,10 @@ const sql = {
   seriesTags: 'SELECT tag_names FROM prediction_series WHERE project = ? AND model = ? AND revision = ?',
   readRows: (limit: boolean) =>
     'SELECT time_ms, total_anomaly, threshold, is_anomaly, outputs, contributions, details FROM prediction ' +
+    `WHERE project = ? AND model = ? AND revision = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms${limit ? ' LIMIT ?' : ''}`,
+  // readRows without details, for readPredictionColumns (read as arrays: no object per row).
+  readColumns: (limit: boolean) =>
+    'SELECT time_ms, total_anomaly, threshold, is_anomaly, outputs, contributions FROM prediction ' +
     `WHERE project = ? AND model = ? AND revision = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms${limit ? ' LIMIT ?' : ''}`,
   anomalyTimes:
     'SELECT DISTINCT time_ms FROM prediction WHERE project = ? AND model = ? AND is_anomaly = TRUE AND time_ms >= ? AND time_ms < ? ORDER BY time_ms',
@@ -173,32 +178,50 @@ export class DatabasePredictionStorage implements PredictionStorageProvider, Pre
     throwIfAborted(options.signal);
     const { project, name } = model;
     try {
-      let revision = options.revision;
-      if (revision === undefined) {
-        const [newest] = await this.sql.query<{ revision: string }>(sql.newestRevision, [project, name, range.fromMs, range.toMs]);
-        if (newest === undefined) return { project, model: name, revision: '', tagNames: [], rows: [] };
-        revision = newest.revision;
-      }
-      const [series] = await this.sql.query<{ tag_names: string }>(sql.seriesTags, [project, name, revision]);
-      const limited = options.limit !== undefined;
-      const rows = await this.sql.query<StoredRow>(sql.readRows(limited), [
-        project,
-        name,
-        revision,
-        range.fromMs,
-        range.toMs,
-        ...(limited ? [options.limit!] : []),
-      ]);
-      return {
-        project,
-        model: name,
-        revision,
-        tagNames: series ? (JSON.parse(series.tag_names) as string[]) : [],
-        rows: rows.map(toPredictionRow),
-      };
+      const series = await this.seriesOf(model, range, options.revision);
+      if (series === undefined) return { project, model: name, revision: '', tagNames: [], rows: [] };
+      const rows = await this.sql.query<StoredRow>(
+        sql.readRows(options.limit !== undefined),
+        rowsParams(model, series.revision, range, options),
+      );
+      return { project, model: name, ...series, rows: rows.map(toPredictionRow) };
     } catch (err) {
       throw toProviderError(err, 'embedded-predictions.readPredictions');
     }
+  }
+
+  /**
+   * See PredictionReader.readPredictionColumns: the rows of readPredictions read as arrays and written straight
+   * into one array per column, without the row and PredictionRow objects (the API's columns form of a day at
+   * 10 s is 8,640 rows).
+   */
+  async readPredictionColumns(model: ModelRef, range: TimeRange, options: ReadPredictionsOptions = {}): Promise<StoredPredictionColumns> {
+    throwIfAborted(options.signal);
+    const { project, name } = model;
+    try {
+      const series = await this.seriesOf(model, range, options.revision);
+      if (series === undefined) return { project, model: name, ...columnsOf('', [], []) };
+      const rows = await this.sql.queryArrays(
+        sql.readColumns(options.limit !== undefined),
+        rowsParams(model, series.revision, range, options),
+      );
+      return { project, model: name, ...columnsOf(series.revision, series.tagNames, rows as StoredColumnsRow[]) };
+    } catch (err) {
+      throw toProviderError(err, 'embedded-predictions.readPredictionColumns');
+    }
+  }
+
+  /** The revision to read (the newest in the range unless named) and its tag names; undefined when the range has no rows. */
+  private async seriesOf(model: ModelRef, range: TimeRange, named: string | undefined) {
+    const { project, name } = model;
+    let revision = named;
+    if (revision === undefined) {
+      const [newest] = await this.sql.query<{ revision: string }>(sql.newestRevision, [project, name, range.fromMs, range.toMs]);
+      if (newest === undefined) return undefined;
+      revision = newest.revision;
+    }
+    const [series] = await this.sql.query<{ tag_names: string }>(sql.seriesTags, [project, name, revision]);
+    return { revision, tagNames: series ? (JSON.parse(series.tag_names) as string[]) : [] };
   }
 
   /** Timestamps in `range` that any revision of the model flagged as anomalous, ascending. */
@@ -221,6 +244,44 @@ type StoredRow = {
   contributions: string;
   details: string | null;
 };
+
+function rowsParams(model: ModelRef, revision: string, range: TimeRange, options: ReadPredictionsOptions): SqlParam[] {
+  const params: SqlParam[] = [model.project, model.name, revision, range.fromMs, range.toMs];
+  if (options.limit !== undefined) params.push(options.limit);
+  return params;
+}
+
+/** A row of sql.readColumns, read as an array. */
+type StoredColumnsRow = [
+  time_ms: number,
+  total_anomaly: number | null,
+  threshold: number | null,
+  is_anomaly: boolean | number,
+  outputs: string,
+  contributions: string,
+];
+
+/** Rows of sql.readColumns as columns; nulls (non-finite values on the way in) are NaN again, as in toPredictionRow,
+ *  and the per-tag values stay the JSON text `store` wrote. */
+function columnsOf(revision: string, tagNames: string[], rows: readonly StoredColumnsRow[]) {
+  const n = rows.length;
+  const timeMs = new Array<number>(n);
+  const totalAnomaly = new Array<number>(n);
+  const threshold = new Array<number>(n);
+  const isAnomaly = new Array<boolean>(n);
+  const outputsJson = new Array<string>(n);
+  const contributionsJson = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    timeMs[i] = Number(r[0]);
+    totalAnomaly[i] = r[1] ?? NaN;
+    threshold[i] = r[2] ?? NaN;
+    isAnomaly[i] = Boolean(r[3]);
+    outputsJson[i] = r[4];
+    contributionsJson[i] = r[5];
+  }
+  return { revision, tagNames, timeMs, totalAnomaly, threshold, isAnomaly, outputsJson, contributionsJson };
+}
 
 /** What `store` wrote, read back: nulls (non-finite values on the way in) are NaN again. */
 function toPredictionRow(r: StoredRow): PredictionRow {

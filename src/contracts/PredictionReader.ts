@@ -14,6 +14,24 @@ export interface StoredPredictions {
   readonly rows: readonly PredictionRow[];
 }
 
+/**
+ * The same rows as StoredPredictions without an object per row: one array per field, non-finite values as NaN,
+ * and each row's per-tag values as the JSON array text (aligned with `tagNames`, non-finite values as null) a
+ * store that keeps them as JSON holds. What the API's columns form of a long range is written from.
+ */
+export interface StoredPredictionColumns {
+  readonly project: string;
+  readonly model: string;
+  readonly revision: string;
+  readonly tagNames: readonly string[];
+  readonly timeMs: readonly number[];
+  readonly totalAnomaly: readonly number[];
+  readonly threshold: readonly number[];
+  readonly isAnomaly: readonly boolean[];
+  readonly outputsJson: readonly string[];
+  readonly contributionsJson: readonly string[];
+}
+
 /** One anomalous timestamp, newest first in `latestAnomalies`. */
 export interface StoredAnomaly {
   readonly project: string;
@@ -66,6 +84,9 @@ export interface ReadForecastOptions extends CallOptions {
 export interface PredictionReader {
   /** Rows of `model` with timeMs in [range.fromMs, range.toMs); an unknown model yields no rows, not an error. */
   readPredictions(model: ModelRef, range: TimeRange, options?: ReadPredictionsOptions): Promise<StoredPredictions>;
+  /** The rows `readPredictions` would return, as columns (without `details`). Stores with no cheaper way than
+   *  `readPredictions` omit the method. */
+  readPredictionColumns?(model: ModelRef, range: TimeRange, options?: ReadPredictionsOptions): Promise<StoredPredictionColumns>;
   countPredictions(options?: CountPredictionsOptions): Promise<number>;
   latestAnomalies(options: LatestAnomaliesOptions): Promise<StoredAnomaly[]>;
   /** The latest forecast of `model` (or the one in force at `asOfMs`); undefined when it has none. Stores that keep no

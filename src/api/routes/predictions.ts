@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ReadPredictionsOptions } from '../../contracts/PredictionReader.js';
 import type { PredictionRow } from '../../domain/Prediction.js';
 import { timeRange, type TimeRange } from '../../domain/TimeRange.js';
 import type { ApiDeps } from '../ApiDeps.js';
@@ -7,6 +8,7 @@ import { decodeCursor, encodeCursor, finiteOrNull, iso, parseDuration, parseRang
 import { badRequest, notFound } from '../problem.js';
 import { authProblems, modelParams, pageQuery, problems, time } from '../schemas.js';
 import { pageLimit } from './paging.js';
+import { predictionColumnsJson, predictionColumnsOfRows } from './predictionColumns.js';
 
 const predictionFields = ['outputs', 'contributions', 'details'] as const;
 export type PredictionField = (typeof predictionFields)[number];
@@ -153,20 +155,18 @@ export function predictionRoutes(app: FastifyInstance, deps: ApiDeps): void {
       // Predictions pages are larger than other lists: a day at 10 s is 8,640 rows.
       const limit = pageLimit(q.limit, { defaultPageSize: api.maxPageSize, maxPageSize: Math.max(api.maxPageSize, 10_000) });
       const afterMs = q.cursor === undefined ? undefined : decodeCursor(q.cursor, isTime);
-      const { head, rows, truncated } = await readStoredPredictions(deps, {
+      const query: PredictionsQuery = {
         project,
         model,
         range,
         limit,
         ...(afterMs === undefined ? {} : { afterMs }),
         ...(q.revision === undefined ? {} : { revision: q.revision }),
-      });
+      };
+      if (q.format === 'columns') return reply.type(PREDICTION_COLUMNS_TYPE).send(await storedPredictionColumnsJson(deps, query, fields));
+      const { head, rows, truncated } = await readStoredPredictions(deps, query);
       const last = rows.at(-1);
       const next = truncated && last ? { next: encodeCursor(last.timeMs) } : {};
-      if (q.format === 'columns')
-        return reply
-          .type(PREDICTION_COLUMNS_TYPE)
-          .send(JSON.stringify({ ...head, ...predictionColumnsOf(rows, head.tags, fields), ...next }));
       return reply.type('application/json').send({ ...head, items: predictionItemsOf(rows, head.tags, fields), ...next });
     },
   );
@@ -213,26 +213,64 @@ export interface PredictionsQuery {
 }
 
 /**
- * One page of a model's stored predictions: the rows after `afterMs` (exclusive) in the range, at most `limit`,
- * and whether more follow. The one read behind both forms of `GET .../predictions` and the live feed's
- * `getPredictions`. Throws ApiProblem 501 without a PredictionReader and 404 for an unknown model.
+ * The read behind one page of a model's stored predictions: the rows after `afterMs` (exclusive) in the range,
+ * one more than `limit` (which tells whether another page follows); undefined when the cursor is past the
+ * range. Throws ApiProblem 501 without a PredictionReader and 404 for an unknown model.
  */
-async function readStoredPredictions(deps: ApiDeps, query: PredictionsQuery) {
+async function pageRead(deps: ApiDeps, query: PredictionsQuery) {
   const { project, model, range, limit, afterMs } = query;
-  if (deps.reader === undefined)
+  const reader = deps.reader;
+  if (reader === undefined)
     throw notOffered('prediction_storage', deps.config.providers.prediction_storage.type, 'reading predictions (PredictionReader)');
   if (!(await deps.models.modelExists(project, model))) throw notFound(`no model ${project}/${model}`, 'params.model');
   const readFrom = afterMs === undefined ? range.fromMs : Math.max(range.fromMs, afterMs + 1);
-  const stored =
-    readFrom >= range.toMs
-      ? { revision: query.revision ?? null, tagNames: [], rows: [] }
-      : await deps.reader.readPredictions({ project, name: model }, timeRange(readFrom, range.toMs), {
-          // One row more than the page tells whether another page follows.
-          limit: limit + 1,
-          ...(query.revision === undefined ? {} : { revision: query.revision }),
-        });
-  const head = { project, model, revision: stored.revision === '' ? null : stored.revision, tags: [...stored.tagNames] };
-  return { head, rows: stored.rows.slice(0, limit), truncated: stored.rows.length > limit };
+  if (readFrom >= range.toMs) return undefined;
+  const options: ReadPredictionsOptions = { limit: limit + 1, ...(query.revision === undefined ? {} : { revision: query.revision }) };
+  return { reader, ref: { project, name: model }, range: timeRange(readFrom, range.toMs), options };
+}
+
+/** The fields of a page before its rows; a reader's '' revision (no rows) is null. */
+function pageHead(query: PredictionsQuery, revision: string | null, tagNames: readonly string[]) {
+  return { project: query.project, model: query.model, revision: revision === '' ? null : revision, tags: [...tagNames] };
+}
+
+/**
+ * One page of a model's stored predictions as rows, and whether more follow. The read behind the row form of
+ * `GET .../predictions` and the live feed's `getPredictions`.
+ */
+async function readStoredPredictions(deps: ApiDeps, query: PredictionsQuery) {
+  const read = await pageRead(deps, query);
+  if (read === undefined) return { head: pageHead(query, query.revision ?? null, []), rows: [], truncated: false };
+  const stored = await read.reader.readPredictions(read.ref, read.range, read.options);
+  return {
+    head: pageHead(query, stored.revision, stored.tagNames),
+    rows: stored.rows.slice(0, query.limit),
+    truncated: stored.rows.length > query.limit,
+  };
+}
+
+/**
+ * The columns form of `GET .../predictions` (its body, written by predictionColumnsJson): the reader's own
+ * column read when it has one, its rows transposed otherwise.
+ */
+async function storedPredictionColumnsJson(deps: ApiDeps, query: PredictionsQuery, fields: ReadonlySet<PredictionField>) {
+  const read = await pageRead(deps, query);
+  const { project, model } = query;
+  const columns =
+    read === undefined
+      ? predictionColumnsOfRows({ project, model, revision: query.revision ?? '', tagNames: [], rows: [] })
+      : read.reader.readPredictionColumns !== undefined
+        ? await read.reader.readPredictionColumns(read.ref, read.range, read.options)
+        : predictionColumnsOfRows(await read.reader.readPredictions(read.ref, read.range, read.options));
+  const truncated = columns.timeMs.length > query.limit;
+  const lastMs = columns.timeMs[Math.min(columns.timeMs.length, query.limit) - 1];
+  return predictionColumnsJson(
+    pageHead(query, columns.revision, columns.tagNames),
+    columns,
+    query.limit,
+    { outputs: fields.has('outputs'), contributions: fields.has('contributions') },
+    truncated && lastMs !== undefined ? encodeCursor(lastMs) : undefined,
+  );
 }
 
 /** The row form: one object per timestamp, per-tag values keyed by tag name (non-finite numbers as null). */
@@ -247,23 +285,6 @@ function predictionItemsOf(rows: readonly PredictionRow[], names: readonly strin
     ...(fields.has('contributions') ? { contributions: byTag(r.contributions) } : {}),
     ...(fields.has('details') && r.details !== undefined ? { details: r.details } : {}),
   }));
-}
-
-/**
- * The columns form: one plain array per field, per-tag columns in `names` order. Serialized by V8's
- * JSON.stringify (which writes NaN and infinities as null, as the schema says): several times faster than the
- * schema serializer's per-item type checks.
- */
-function predictionColumnsOf(rows: readonly PredictionRow[], names: readonly string[], fields: ReadonlySet<PredictionField>) {
-  const perTag = (pick: (r: PredictionRow) => readonly number[]) => names.map((_, t) => rows.map((r) => pick(r)[t] ?? null));
-  return {
-    time: rows.map((r) => iso(r.timeMs)),
-    totalAnomaly: rows.map((r) => r.totalAnomaly),
-    threshold: rows.map((r) => r.threshold),
-    isAnomaly: rows.map((r) => r.isAnomaly),
-    ...(fields.has('outputs') ? { outputs: perTag((r) => r.outputs) } : {}),
-    ...(fields.has('contributions') ? { contributions: perTag((r) => r.contributions) } : {}),
-  };
 }
 
 /**

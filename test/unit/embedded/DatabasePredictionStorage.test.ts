@@ -124,6 +124,34 @@ describe('DatabasePredictionStorage', () => {
       expect(read.rows[1]!.outputs[0]).to.be.NaN;
     });
 
+    it('reads the same rows as columns: one array per field, NaN for nulls, per-tag values as the stored JSON', async () => {
+      const stored = rows(6).map((r, i) => (i === 2 ? { ...r, threshold: NaN, outputs: [-Infinity] } : r));
+      await storage.store(set('a', 'r1', stored));
+      await storage.store(set('a', 'r2', rows(7)));
+      const ref = { project: 'plant', name: 'a' };
+      const range = { fromMs: T0 + RES, toMs: T0 + 7 * RES };
+      const columns = await storage.readPredictionColumns(ref, range, { revision: 'r1', limit: 3 });
+      const read = await storage.readPredictions(ref, range, { revision: 'r1', limit: 3 });
+      expect(columns).to.deep.equal({
+        project: 'plant',
+        model: 'a',
+        revision: 'r1',
+        tagNames: ['flow'],
+        timeMs: read.rows.map((r) => r.timeMs),
+        totalAnomaly: [1, 1, 1],
+        threshold: [5, NaN, 5],
+        isAnomaly: [false, false, false],
+        outputsJson: ['[1]', '[null]', '[3]'],
+        contributionsJson: ['[1]', '[1]', '[1]'],
+      });
+      const newest = await storage.readPredictionColumns(ref, range);
+      expect(newest.revision).to.equal('r2');
+      expect(newest.timeMs).to.have.length(6);
+      const none = await storage.readPredictionColumns({ project: 'plant', name: 'nothing' }, range);
+      expect(none).to.include({ revision: '' });
+      expect(none.timeMs).to.deep.equal([]);
+    });
+
     it('yields no rows for an unknown model, not an error', async () => {
       const read = await storage.readPredictions({ project: 'plant', name: 'nothing' }, { fromMs: T0, toMs: T0 + RES });
       expect(read.rows).to.deep.equal([]);
