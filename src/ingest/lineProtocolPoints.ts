@@ -97,20 +97,38 @@ function isContent(text: string): boolean {
   return false;
 }
 
-/** Reads up to an unescaped character of `stops` (a backslash escapes the next character if it is one of `escapable`). */
-function scan(text: string, from: number, stops: string, escapable: string): { value: string; end: number } {
+const COMMA = 44;
+const SPACE = 32;
+const EQUALS = 61;
+const BACKSLASH = 92;
+
+/**
+ * Reads up to an unescaped comma or space (or `=` when `stopAtEquals`); a backslash escapes the next
+ * character if it is one of `escapable`. Without a backslash (nearly every line) the value is one slice.
+ */
+function scan(text: string, from: number, stopAtEquals: boolean, escapable: string): { value: string; end: number } {
+  let i = from;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === COMMA || c === SPACE || (stopAtEquals && c === EQUALS)) return { value: text.slice(from, i), end: i };
+    if (c === BACKSLASH) return scanEscaped(text, from, stopAtEquals, escapable);
+  }
+  return { value: text.slice(from, i), end: i };
+}
+
+function scanEscaped(text: string, from: number, stopAtEquals: boolean, escapable: string): { value: string; end: number } {
   let value = '';
   let i = from;
   let plainFrom = from;
   for (; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '\\' && i + 1 < text.length && escapable.includes(text[i + 1]!)) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH && i + 1 < text.length && escapable.includes(text[i + 1]!)) {
       value += text.slice(plainFrom, i) + text[i + 1]!;
       i++;
       plainFrom = i + 1;
       continue;
     }
-    if (stops.includes(ch)) break;
+    if (c === COMMA || c === SPACE || (stopAtEquals && c === EQUALS)) break;
   }
   return { value: value + text.slice(plainFrom, i), end: i };
 }
@@ -126,14 +144,14 @@ function readLine(
 ): void {
   let i = 0;
   while (text[i] === ' ' || text[i] === '\t') i++;
-  const measurement = scan(text, i, ', ', ', ');
+  const measurement = scan(text, i, false, ', ');
   if (measurement.value === '') return into.reject({ line, column: 'measurement', reason: 'missing measurement' });
   i = measurement.end;
   let sensorBase = measurement.value;
   while (text[i] === ',') {
-    const key = scan(text, i + 1, '=, ', ',= ');
+    const key = scan(text, i + 1, true, ',= ');
     if (text[key.end] !== '=' || key.value === '') return into.reject({ line, column: 'tags', reason: 'invalid tag format' });
-    const value = scan(text, key.end + 1, ', ', ',= ');
+    const value = scan(text, key.end + 1, false, ',= ');
     if (value.value === '') return into.reject({ line, column: `tag ${key.value}`, reason: 'missing tag value' });
     if (key.value === sensorTag) sensorBase = value.value;
     i = value.end;
@@ -142,7 +160,7 @@ function readLine(
   while (text[i] === ' ') i++;
   const fields: [string, number][] = [];
   for (;;) {
-    const key = scan(text, i, '=, ', ',= ');
+    const key = scan(text, i, true, ',= ');
     if (text[key.end] !== '=' || key.value === '') return into.reject({ line, column: 'fields', reason: 'missing fields' });
     const from = key.end + 1;
     let end = from;
