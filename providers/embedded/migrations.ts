@@ -39,7 +39,9 @@ export const sensorPointWithoutRowid: ProviderMigration = {
     await sql.run(
       'CREATE TABLE "sensor_point_clustered" ("sensor_id" integer NOT NULL, "time_ms" bigint NOT NULL, "value" double precision, PRIMARY KEY ("sensor_id", "time_ms")) WITHOUT ROWID',
     );
-    await sql.run('INSERT INTO "sensor_point_clustered" ("sensor_id", "time_ms", "value") SELECT "sensor_id", "time_ms", "value" FROM "sensor_point"');
+    await sql.run(
+      'INSERT INTO "sensor_point_clustered" ("sensor_id", "time_ms", "value") SELECT "sensor_id", "time_ms", "value" FROM "sensor_point"',
+    );
     await sql.run('DROP TABLE "sensor_point"');
     await sql.run('ALTER TABLE "sensor_point_clustered" RENAME TO "sensor_point"');
   },
@@ -48,7 +50,9 @@ export const sensorPointWithoutRowid: ProviderMigration = {
     await sql.run(
       'CREATE TABLE "sensor_point_rowid" ("sensor_id" integer NOT NULL, "time_ms" bigint NOT NULL, "value" double precision, PRIMARY KEY ("sensor_id", "time_ms"))',
     );
-    await sql.run('INSERT INTO "sensor_point_rowid" ("sensor_id", "time_ms", "value") SELECT "sensor_id", "time_ms", "value" FROM "sensor_point"');
+    await sql.run(
+      'INSERT INTO "sensor_point_rowid" ("sensor_id", "time_ms", "value") SELECT "sensor_id", "time_ms", "value" FROM "sensor_point"',
+    );
     await sql.run('DROP TABLE "sensor_point"');
     await sql.run('ALTER TABLE "sensor_point_rowid" RENAME TO "sensor_point"');
   },

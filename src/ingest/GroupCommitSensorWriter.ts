@@ -17,8 +17,8 @@ interface Member {
   readonly count: number;
   /** Finite values, distinct sensors, strictly increasing times: what it would report alone is known without writing it. */
   readonly simple: boolean;
-  resolve(result: WritePointsResult): void;
-  reject(err: unknown): void;
+  readonly resolve: (result: WritePointsResult) => void;
+  readonly reject: (err: unknown) => void;
 }
 
 /**

@@ -238,12 +238,12 @@ function fieldValue(text: string): number | string {
   return v;
 }
 
-/** `/^[-+]?(\d|\.\d)/` without the regular expression (once a field): Number() alone would take `0x1f`, ` 1` or `.e`-less oddities such as `Infinity`. */
+/** `/^[-+]?(\d|\.\d)/` without a regular expression (this runs once a field): Number() alone would also take `0x1f`, ` 1` or `Infinity`. */
 function startsLikeANumber(text: string): boolean {
   let i = 0;
-  let c = text.charCodeAt(0);
-  if (c === 45 || c === 43) c = text.charCodeAt(++i); // '-', '+'
-  if (c === 46) c = text.charCodeAt(++i); // '.': then a digit must follow
+  if (text.charCodeAt(i) === 45 || text.charCodeAt(i) === 43) i++; // '-', '+'
+  if (text.charCodeAt(i) === 46) i++; // '.': then a digit must follow
+  const c = text.charCodeAt(i);
   return c >= 48 && c <= 57;
 }
 

@@ -77,16 +77,19 @@ describe('SensorPointWithoutRowid on a SQLite store that has points', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const open = (providerMigrations: typeof createEmbeddedProviderTables[]) =>
+  const open = (providerMigrations: (typeof createEmbeddedProviderTables)[]) =>
     openDatabase({ url: 'sqlite:' + join(dir, 'store.sqlite'), busyTimeoutMs: 5000, logQueries: false }, { providerMigrations });
   const tableSql = async (db: Database) =>
     (await db.dataSource.query<{ sql: string }[]>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'sensor_point'"))[0]!.sql;
-  const points = (db: Database) => db.dataSource.query<unknown[]>('SELECT sensor_id, time_ms, value FROM sensor_point ORDER BY sensor_id, time_ms');
+  const points = (db: Database) =>
+    db.dataSource.query<unknown[]>('SELECT sensor_id, time_ms, value FROM sensor_point ORDER BY sensor_id, time_ms');
 
   it('moves the points into a WITHOUT ROWID table and back on revert, keeping every one', async () => {
     const before = await open([createEmbeddedProviderTables]);
     await runMigrations(before);
-    await before.dataSource.query('INSERT INTO sensor_point (sensor_id, time_ms, value) VALUES (1, 1000, 1.5), (1, 2000, NULL), (2, 1000, -3)');
+    await before.dataSource.query(
+      'INSERT INTO sensor_point (sensor_id, time_ms, value) VALUES (1, 1000, 1.5), (1, 2000, NULL), (2, 1000, -3)',
+    );
     const stored = await points(before);
     expect(await tableSql(before)).not.to.include('WITHOUT ROWID');
     await before.close();

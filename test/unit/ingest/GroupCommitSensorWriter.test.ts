@@ -89,7 +89,13 @@ describe('GroupCommitSensorWriter', () => {
     expect(failure).to.be.instanceOf(Error).with.property('message', 'refused');
     expect(await alsoGood).to.deep.equal({ written: 1, nonFinite: 0 });
     // The first alone, the group of three (refused), then each of the three again.
-    expect(inner.calls.map((c) => c.map(([sensor]) => sensor))).to.deep.equal([['a'], ['b', 'b', 'poison', 'c'], ['b', 'b'], ['poison'], ['c']]);
+    expect(inner.calls.map((c) => c.map(([sensor]) => sensor))).to.deep.equal([
+      ['a'],
+      ['b', 'b', 'poison', 'c'],
+      ['b', 'b'],
+      ['poison'],
+      ['c'],
+    ]);
   });
 
   it('waits for the other requests in progress, at most lingerMs, then writes what has asked', async () => {

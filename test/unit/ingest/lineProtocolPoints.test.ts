@@ -20,9 +20,13 @@ async function read(text: string, options: Partial<LineProtocolOptions> = {}) {
 describe('lineProtocolPoints', () => {
   it('truncates nanosecond timestamps toward minus infinity, before and after 1970', async () => {
     const { points } = await read(
-      ['m,tag=a value=1 1767225600123999999', 'm,tag=b value=2 -1500000', 'm,tag=c value=3 -1000000', 'm,tag=d value=4 999999', 'm,tag=e value=5 -0'].join(
-        '\n',
-      ),
+      [
+        'm,tag=a value=1 1767225600123999999',
+        'm,tag=b value=2 -1500000',
+        'm,tag=c value=3 -1000000',
+        'm,tag=d value=4 999999',
+        'm,tag=e value=5 -0',
+      ].join('\n'),
     );
     expect(points).to.deep.equal([
       ['a', 1767225600123, 1],
