@@ -97,23 +97,52 @@ function isContent(text: string): boolean {
   return false;
 }
 
-/** Reads up to an unescaped character of `stops` (a backslash escapes the next character if it is one of `escapable`). */
-function scan(text: string, from: number, stops: string, escapable: string): { value: string; end: number } {
+const COMMA = 44;
+const SPACE = 32;
+const EQUALS = 61;
+const BACKSLASH = 92;
+
+/** Where the last `scan` stopped: a module variable rather than a result object per call (four calls a line). */
+let scanEnd = 0;
+
+/**
+ * Reads up to an unescaped comma or space (or `=` when `stopAtEquals`), setting `scanEnd`; a backslash
+ * escapes the next character if it is one of `escapable`. Without a backslash (nearly every line) the
+ * value is one slice.
+ */
+function scan(text: string, from: number, stopAtEquals: boolean, escapable: string): string {
+  let i = from;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === COMMA || c === SPACE || (stopAtEquals && c === EQUALS)) break;
+    if (c === BACKSLASH) return scanEscaped(text, from, stopAtEquals, escapable);
+  }
+  scanEnd = i;
+  return text.slice(from, i);
+}
+
+function scanEscaped(text: string, from: number, stopAtEquals: boolean, escapable: string): string {
   let value = '';
   let i = from;
   let plainFrom = from;
   for (; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '\\' && i + 1 < text.length && escapable.includes(text[i + 1]!)) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH && i + 1 < text.length && escapable.includes(text[i + 1]!)) {
       value += text.slice(plainFrom, i) + text[i + 1]!;
       i++;
       plainFrom = i + 1;
       continue;
     }
-    if (stops.includes(ch)) break;
+    if (c === COMMA || c === SPACE || (stopAtEquals && c === EQUALS)) break;
   }
-  return { value: value + text.slice(plainFrom, i), end: i };
+  scanEnd = i;
+  return value + text.slice(plainFrom, i);
 }
+
+/** The fields of the line being read (reused: readLine runs to completion, one line at a time). */
+const fieldNames: string[] = [];
+const fieldValues: number[] = [];
+const fieldSensors: string[] = [];
 
 function readLine(
   text: string,
@@ -126,51 +155,60 @@ function readLine(
 ): void {
   let i = 0;
   while (text[i] === ' ' || text[i] === '\t') i++;
-  const measurement = scan(text, i, ', ', ', ');
-  if (measurement.value === '') return into.reject({ line, column: 'measurement', reason: 'missing measurement' });
-  i = measurement.end;
-  let sensorBase = measurement.value;
-  while (text[i] === ',') {
-    const key = scan(text, i + 1, '=, ', ',= ');
-    if (text[key.end] !== '=' || key.value === '') return into.reject({ line, column: 'tags', reason: 'invalid tag format' });
-    const value = scan(text, key.end + 1, ', ', ',= ');
-    if (value.value === '') return into.reject({ line, column: `tag ${key.value}`, reason: 'missing tag value' });
-    if (key.value === sensorTag) sensorBase = value.value;
-    i = value.end;
+  const measurement = scan(text, i, false, ', ');
+  if (measurement === '') return into.reject({ line, column: 'measurement', reason: 'missing measurement' });
+  i = scanEnd;
+  let sensorBase = measurement;
+  while (text.charCodeAt(i) === COMMA) {
+    const key = scan(text, i + 1, true, ',= ');
+    if (text.charCodeAt(scanEnd) !== EQUALS || key === '') return into.reject({ line, column: 'tags', reason: 'invalid tag format' });
+    const value = scan(text, scanEnd + 1, false, ',= ');
+    if (value === '') return into.reject({ line, column: `tag ${key}`, reason: 'missing tag value' });
+    if (key === sensorTag) sensorBase = value;
+    i = scanEnd;
   }
-  if (text[i] !== ' ') return into.reject({ line, column: 'fields', reason: 'missing fields' });
-  while (text[i] === ' ') i++;
-  const fields: [string, number][] = [];
+  if (text.charCodeAt(i) !== SPACE) return into.reject({ line, column: 'fields', reason: 'missing fields' });
+  while (text.charCodeAt(i) === SPACE) i++;
+  fieldNames.length = 0;
+  fieldValues.length = 0;
   for (;;) {
-    const key = scan(text, i, '=, ', ',= ');
-    if (text[key.end] !== '=' || key.value === '') return into.reject({ line, column: 'fields', reason: 'missing fields' });
-    const from = key.end + 1;
+    const key = scan(text, i, true, ',= ');
+    if (text.charCodeAt(scanEnd) !== EQUALS || key === '') return into.reject({ line, column: 'fields', reason: 'missing fields' });
+    const from = scanEnd + 1;
     let end = from;
-    if (text[from] === '"') return into.reject({ line, column: `field ${key.value}`, reason: 'a string field cannot be a sensor value' });
-    while (end < text.length && text[end] !== ',' && text[end] !== ' ') end++;
+    if (text[from] === '"') return into.reject({ line, column: `field ${key}`, reason: 'a string field cannot be a sensor value' });
+    while (end < text.length && text.charCodeAt(end) !== COMMA && text.charCodeAt(end) !== SPACE) end++;
     const value = fieldValue(text.slice(from, end));
-    if (typeof value === 'string') return into.reject({ line, column: `field ${key.value}`, reason: value });
-    if (key.value !== 'time') fields.push([key.value, value]); // InfluxDB drops a field named time too
+    if (typeof value === 'string') return into.reject({ line, column: `field ${key}`, reason: value });
+    if (key !== 'time') {
+      // InfluxDB drops a field named time too
+      fieldNames.push(key);
+      fieldValues.push(value);
+    }
     i = end;
-    if (text[i] !== ',') break;
+    if (text.charCodeAt(i) !== COMMA) break;
     i++;
   }
-  while (text[i] === ' ') i++;
-  const stamp = text.slice(i).trim();
-  let timeMs: number;
-  if (stamp === '') timeMs = now();
-  else {
-    const t = toMs(stamp, precision);
-    if (t === undefined)
-      return into.reject({ line, column: 'timestamp', reason: `${JSON.stringify(stamp.slice(0, 40))} is not a ${precision} timestamp` });
-    timeMs = t;
+  while (text.charCodeAt(i) === SPACE) i++;
+  let timeMs = i === text.length ? now() : digitsToMs(text, i, precision);
+  if (timeMs === undefined) {
+    // Not plain digits to the end: the general reading (surrounding whitespace trimmed), and its message.
+    const stamp = text.slice(i).trim();
+    if (stamp === '') timeMs = now();
+    else {
+      timeMs = toMs(stamp, precision);
+      if (timeMs === undefined)
+        return into.reject({ line, column: 'timestamp', reason: `${JSON.stringify(stamp.slice(0, 40))} is not a ${precision} timestamp` });
+    }
   }
-  for (const [field] of fields) {
+  fieldSensors.length = 0;
+  for (const field of fieldNames) {
     const sensor = prefix + (field === 'value' ? sensorBase : `${sensorBase}.${field}`);
     const problem = into.nameProblem(sensor);
     if (problem !== undefined) return into.reject({ line, column: 'tags', reason: problem });
+    fieldSensors.push(sensor);
   }
-  for (const [field, value] of fields) into.add(prefix + (field === 'value' ? sensorBase : `${sensorBase}.${field}`), timeMs, value);
+  for (let f = 0; f < fieldSensors.length; f++) into.add(fieldSensors[f]!, timeMs, fieldValues[f]!);
 }
 
 function fieldValue(text: string): number | string {
@@ -196,8 +234,42 @@ function fieldValue(text: string): number | string {
       return 0;
   }
   const v = Number(text);
-  if (!Number.isFinite(v) || !/^[-+]?(\d|\.\d)/.test(text)) return `${JSON.stringify(text.slice(0, 40))} is not a number`;
+  if (!Number.isFinite(v) || !startsLikeANumber(text)) return `${JSON.stringify(text.slice(0, 40))} is not a number`;
   return v;
+}
+
+/** `/^[-+]?(\d|\.\d)/` without a regular expression (this runs once a field): Number() alone would also take `0x1f`, ` 1` or `Infinity`. */
+function startsLikeANumber(text: string): boolean {
+  let i = 0;
+  if (text.charCodeAt(i) === 45 || text.charCodeAt(i) === 43) i++; // '-', '+'
+  if (text.charCodeAt(i) === 46) i++; // '.': then a digit must follow
+  const c = text.charCodeAt(i);
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * `text` from `from` to its end read as toMs reads it, when that is an optional minus and digits; else
+ * undefined (the caller then tries toMs on the trimmed rest, for its answer and message). No slices or
+ * regular expressions: this runs once a line.
+ */
+function digitsToMs(text: string, from: number, precision: LinePrecision): number | undefined {
+  const to = text.length;
+  const negative = text.charCodeAt(from) === 45; // '-'
+  const first = negative ? from + 1 : from;
+  if (first >= to) return undefined;
+  for (let k = first; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 48 || c > 57) return undefined;
+  }
+  const drop = NS_DIGITS[precision];
+  if (drop <= 0) return toMs(text.slice(from), precision);
+  const headEnd = to - drop;
+  let head = 0;
+  for (let k = first; k < headEnd; k++) head = head * 10 + (text.charCodeAt(k) - 48);
+  let rest = false;
+  for (let k = Math.max(first, headEnd); k < to && !rest; k++) rest = text.charCodeAt(k) !== 48;
+  const ms = negative ? -(head + (rest ? 1 : 0)) : head;
+  return Number.isSafeInteger(ms) && Math.abs(ms) <= 8.64e15 ? ms : undefined;
 }
 
 /** An integer timestamp in `precision` as epoch ms, truncated toward minus infinity; undefined when not one. */

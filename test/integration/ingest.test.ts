@@ -113,6 +113,33 @@ describe('ingest over HTTP (real latigo api process, SQLite)', function () {
     expect(valuesOf('plant a.ok')).to.deep.equal([{ time_ms: T0 + 1, value: 1 }]);
   });
 
+  it('stores concurrent line-protocol requests each whole (group commit), a bad one among them refused alone', async () => {
+    const before = totalPoints();
+    const senders = 8;
+    const linesEach = 2_000;
+    // Each request writes 20 sensors over its own stretch of time; request 3 ends with a bad line.
+    const body = (request: number) => {
+      let text = '';
+      for (let i = 0; i < linesEach; i++) {
+        const time = BigInt(T0 + (request * linesEach + i) * 1000) * 1_000_000n;
+        text += `m,tag=group-${i % 20} value=${request}.${i} ${time}\n`;
+      }
+      return request === 3 ? `${text}m,tag=group-0 value=oops ${T0}\n` : text;
+    };
+    const answers = await Promise.all(Array.from({ length: senders }, (_, r) => post('/api/v1/ingest', body(r), 'text/plain')));
+    for (const [r, answer] of answers.entries()) {
+      if (r === 3) expect(answer.status, JSON.stringify(answer.body)).to.equal(400);
+      else expect(answer.body, `request ${r}`).to.include({ points: linesEach, rejectedRows: 0, sensors: 20 });
+    }
+    expect(totalPoints() - before).to.equal((senders - 1) * linesEach);
+    // Request 5's points are there, with its values, and none of request 3's.
+    const group0 = valuesOf('group-0');
+    expect(group0.filter((p) => p.time_ms === T0 + 5 * linesEach * 1000)).to.deep.equal([{ time_ms: T0 + 5 * linesEach * 1000, value: 5 }]);
+    expect(group0.filter((p) => p.time_ms >= T0 + 3 * linesEach * 1000 && p.time_ms < T0 + 4 * linesEach * 1000)).to.deep.equal([]);
+    const marks = db.all<{ points: number }>("SELECT points FROM sensor_watermark WHERE sensor = 'group-0'");
+    expect(marks).to.deep.equal([{ points: ((senders - 1) * linesEach) / 20 }]);
+  });
+
   it('refuses a body with bad rows whole by default, naming line and column; partial=true stores the good rows and lists the bad', async () => {
     const before = totalPoints();
     const csv = 'time,bad_a,bad_b\n2026-01-02T00:00:00Z,1,2\n2026-01-02T00:00:01Z,x,3\nnot-a-time,1,1\n2026-01-02T00:00:03Z,4,5\n';

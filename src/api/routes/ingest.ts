@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../ApiDeps.js';
+import { GroupCommitSensorWriter } from '../../ingest/GroupCommitSensorWriter.js';
 import { IngestInputError } from '../../ingest/IngestInputError.js';
 import { ingestChunks, IngestRejectedError, type IngestSummary } from '../../ingest/ingestChunks.js';
 import {
@@ -119,6 +120,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   const tags = ['ingest'];
   const limits = deps.config.ingest;
+  // Concurrent requests share commits (group commit); each is answered once its own points are stored.
+  const grouped = deps.sensorWriter === undefined ? undefined : new GroupCommitSensorWriter(deps.sensorWriter);
 
   app.post<{ Querystring: IngestQuery }>(
     '/ingest',
@@ -149,20 +152,21 @@ export async function ingestRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       },
     },
     async (request, reply) => {
-      if (deps.sensorWriter === undefined) throw notOffered('sensor_data', deps.config.providers.sensor_data.type, 'SensorWriter (ingest)');
-      const writer = deps.sensorWriter;
+      if (grouped === undefined) throw notOffered('sensor_data', deps.config.providers.sensor_data.type, 'SensorWriter (ingest)');
       const { format, settings, labelColumns } = prepare(request, deps);
       const createTags = request.query.create_tags ?? limits.createTags;
       if (!createTags && deps.sensorExists === undefined)
         throw notOffered('sensor_information', deps.config.providers.sensor_information.type, 'a sensor lookup (create_tags=false)');
       try {
-        const summary = await ingestChunks(parsePoints(format, body(request, deps), settings), writer, {
-          partial: request.query.partial ?? false,
-          createTags,
-          maxListed: limits.maxListedRejections,
-          spoolMemoryPoints: Math.max(limits.batchPoints * 4, 100_000),
-          ...(deps.sensorExists === undefined ? {} : { sensorExists: deps.sensorExists }),
-        });
+        const summary = await grouped.track(() =>
+          ingestChunks(parsePoints(format, body(request, deps), settings), grouped, {
+            partial: request.query.partial ?? false,
+            createTags,
+            maxListed: limits.maxListedRejections,
+            spoolMemoryPoints: Math.max(limits.batchPoints * 4, 100_000),
+            ...(deps.sensorExists === undefined ? {} : { sensorExists: deps.sensorExists }),
+          }),
+        );
         return reply.send(view(format, summary, labelColumns));
       } catch (err) {
         return answerInputError(err, request, reply);
