@@ -153,6 +153,8 @@ describe('web page on the demo plant (latigo start --demo with tokens, Debian Ch
     await page.locator('[data-testid=feed-state][data-state=live]').waitFor({ timeout: 60_000 });
     await page.evaluate(`window.sameDocument = true`);
     const loads = async () => Number(await page.locator('[data-testid=window-states]').getAttribute('data-loads'));
+    // Once subscribed the page reads everything again (the first load and the subscription); wait for that read.
+    await waitFor(async () => (await loads()) >= 2, { timeoutMs: 120_000, describe: () => 'the re-read after subscribing' });
     const loadsBefore = await loads();
     const stored = async () => Number(await page.locator('[data-testid=stored-live]').getAttribute('data-count'));
     const storedBefore = await stored();

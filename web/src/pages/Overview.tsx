@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, query } from '../api.js';
 import { useLiveFeed, type FeedEvent } from '../feed.js';
 import { count, duration, number, utc } from '../format.js';
@@ -46,6 +46,14 @@ export function Overview() {
     } else if (event.type === 'prediction') wake.models();
     else wake.episodes();
   });
+  // The first loads ran before the subscription: events of that gap (the demo's catch-up finishing, a model
+  // turning fresh) never come, so once subscribed (again, after a reconnect) everything is read once more.
+  useEffect(() => {
+    if (feed.state !== 'live') return;
+    wake.counts();
+    wake.models();
+    wake.episodes();
+  }, [feed.state]);
   const error = queue.error ?? processes.error ?? freshness.error;
 
   const recent = table.value === undefined ? [] : recentAnomalies(table.value, 8);
