@@ -19,7 +19,7 @@ let lastAt = 0;
 const latencies: number[] = [];
 
 function open(index: number): void {
-  const socket = new WebSocket(url!, { perMessageDeflate: false });
+  const socket = new WebSocket(url!, { perMessageDeflate: false, skipUTF8Validation: true });
   const send = (message: unknown) => socket.send(JSON.stringify(message));
   const subscribe = () => send({ subscribe: { id: 'live', models: '*', ...(last[index]! > 0 ? { since: last[index] } : {}) } });
   socket.on('open', () => {
