@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { ApiProcess, apiSection, testTokens } from './helpers/api.js';
 import { TestBrowser, signIn } from './helpers/browser.js';
-import { seedWebPlant, type WebPlant } from './helpers/webPlant.js';
+import { seedWebPlant, storeWeekWindow, type WebPlant } from './helpers/webPlant.js';
 import { waitFor } from './helpers/wait.js';
 import { Workspace } from './helpers/workspace.js';
 
@@ -303,6 +303,62 @@ describe('web page at scale: 9,000 models and a week of 10 s data (real latigo a
     expect(await stateOf()).to.equal('cancelled');
     expect(await row.locator('[data-action]').count(), 'no buttons on an ended job').to.equal(0);
     await browser.screenshot(page, 'backfills');
+    pageErrors.push(...errors);
+    await context.close();
+  });
+
+  it("draws a window stored before the model page's live feed subscribed (no event comes for it) once the feed is live", async () => {
+    const { context, page, errors } = await browser.page();
+    await signIn(page, browser.origin, testTokens.viewer);
+    await page.locator('nav').waitFor();
+    // The page's subscribe message is held until the window below is stored: its event (had there been one)
+    // would have gone out before the subscription, so the page learns of the window only by asking.
+    let releaseSubscribe!: () => void;
+    const subscribeHeld = new Promise<void>((resolve) => (releaseSubscribe = resolve));
+    let subscribes = 0;
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage(async (message) => {
+        if (typeof message === 'string' && message.includes('"subscribe"')) {
+          subscribes++;
+          await subscribeHeld;
+        }
+        server.send(message);
+      });
+    });
+    const { project, model } = plant.weekModel;
+    await page.goto('about:blank');
+    await page.goto(`${browser.origin}/#/model/${project}/${model}/6h`);
+    await waitFor(() => page.evaluate<boolean>(`performance.getEntriesByName('latigo:model-complete').length > 0`), {
+      timeoutMs: 120_000,
+      describe: () => 'the model page to load 6 h',
+    });
+    await waitFor(() => subscribes > 0, { timeoutMs: 60_000, describe: () => 'the page to send its subscribe message' });
+    const chartEnd = () =>
+      page.evaluate<number>(`(() => { const x = window.latigoCharts.score.data[0]; return x[x.length - 1] * 1000; })()`);
+    const before = await chartEnd();
+    // A window wholly after the chart's end, stored now.
+    const fromMs = Math.ceil((before + 1) / 600_000) * 600_000;
+    const toMs = fromMs + 600_000;
+    await storeWeekWindow(workspace.databasePath, plant, fromMs, toMs);
+    expect(await page.locator('[data-testid=feed-state]').getAttribute('data-state'), 'not subscribed yet').to.not.equal('live');
+    expect(await chartEnd(), 'the chart does not have the window yet').to.be.below(fromMs);
+
+    releaseSubscribe();
+    await page.locator('[data-testid=feed-state][data-state=live]').waitFor({ timeout: 60_000 });
+    const scoresOfWindow = () =>
+      page.evaluate<number>(`(() => {
+        const u = window.latigoCharts.score;
+        let n = 0;
+        u.data[0].forEach((t, i) => { if (t * 1000 >= ${fromMs} && t * 1000 < ${toMs} && u.data[1][i] !== null && u.data[1][i] !== undefined) n++; });
+        return n;
+      })()`);
+    let drawn = 0;
+    await waitFor(async () => (drawn = await scoresOfWindow()) === 60, {
+      timeoutMs: 60_000,
+      describe: () => `the window's 60 scores on the chart (${drawn} drawn)`,
+    });
+    expect(await chartEnd(), 'the chart reaches the window').to.equal(toMs - 10_000);
     pageErrors.push(...errors);
     await context.close();
   });

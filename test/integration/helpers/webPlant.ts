@@ -7,6 +7,7 @@ import type { PredictionRow } from '../../../src/domain/Prediction.js';
 import { newTask } from '../../../src/domain/Task.js';
 import { encodeTask } from '../../../src/domain/taskCodec.js';
 import { timeRange } from '../../../src/domain/TimeRange.js';
+import { SqlClient } from '../../../src/persistence/sql/SqlClient.js';
 import { silentLogger } from '../../../src/runtime/logger.js';
 import { openWorkspaceDatabase } from './fleet.js';
 
@@ -15,7 +16,7 @@ const DAY_MS = 86_400_000;
 /** What the web page's scale test looks at: thousands of models, one with a week of 10 s data, dead letters. */
 export interface WebPlant {
   /** The model with `weekTags` tags of 10 s data and predictions over the last 7 days. */
-  weekModel: { project: string; model: string; fromMs: number; toMs: number; rows: number; tags: number };
+  weekModel: { project: string; model: string; revision: string; fromMs: number; toMs: number; rows: number; tags: number };
   /** Anomalous stretches seeded in the week model's predictions, [from, to) epoch ms. */
   anomalies: { fromMs: number; toMs: number }[];
   models: number;
@@ -98,11 +99,52 @@ export async function seedWebPlant(
     const received = await queue.receive({ maxMessages: tasks.length });
     for (const message of received) await queue.deadLetter(message, 'permanent: the historian refused the tag list (seeded by the test)');
     return {
-      weekModel: { project: week.project, model: week.name, fromMs, toMs, rows, tags: tagNames.length },
+      weekModel: { project: week.project, model: week.name, revision: week.revision, fromMs, toMs, rows, tags: tagNames.length },
       anomalies,
       models: summaries.length,
       deadLetterIds: received.map((m) => m.id),
     };
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Stores one more window of the week model as an executor leaves it, but without an event in the outbox (as when
+ * it was stored while a page's live feed was not yet subscribed): its sensor points, its predictions (score 0.5)
+ * and its ledger row, succeeded.
+ */
+export async function storeWeekWindow(database: string, plant: WebPlant, fromMs: number, toMs: number): Promise<void> {
+  const { project, model, revision, tags } = plant.weekModel;
+  const db = await openWorkspaceDatabase(database);
+  try {
+    const tagNames = Array.from({ length: tags }, (_, t) => `compressor-7/tag-${t}`);
+    const timesMs = Array.from({ length: (toMs - fromMs) / 10_000 }, (_, i) => fromMs + i * 10_000);
+    await new EmbeddedSensorStore(db, silentLogger).insertPoints(
+      tagNames.map((sensor, t) => ({ sensor, timesMs, values: timesMs.map(() => 10 * (t + 1)) })),
+    );
+    await new DatabasePredictionStorage(db, silentLogger).store({
+      project,
+      model,
+      revision,
+      window: timeRange(fromMs, toMs),
+      tagNames,
+      rows: timesMs.map((timeMs) => ({
+        timeMs,
+        outputs: tagNames.map((_, t) => 10 * (t + 1)),
+        contributions: tagNames.map(() => 1 / tagNames.length),
+        totalAnomaly: 0.5,
+        threshold: 1,
+        isAnomaly: false,
+      })),
+    });
+    const task = newTask(project, model, revision, timeRange(fromMs, toMs));
+    const now = Date.now();
+    await new SqlClient(db).run(
+      `INSERT INTO prediction_window (task_id, project, model, revision, from_ms, to_ms, state, origin, attempts, created_at, enqueued_at, started_at, finished_at)
+      VALUES (?, ?, ?, ?, ?, ?, 'succeeded', 'schedule', 1, ?, ?, ?, ?)`,
+      [task.id, project, model, revision, fromMs, toMs, now, now, now, now],
+    );
   } finally {
     await db.close();
   }

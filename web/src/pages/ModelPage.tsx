@@ -125,25 +125,56 @@ export function ModelPage(props: { project: string; model: string; range?: strin
     return () => controller.abort();
   }, [project, model, range, episodesAsked]);
 
-  // Live: a stored window's predictions are read into the chart (moving the span on when they are newer than its
-  // end); an episode event reloads the episodes.
+  // Reads [fromMs, toMs) into the chart, moving the span on when that is newer than its end; from the end of
+  // what the chart holds, if earlier, so a window whose event never came (stored while the feed was down) is
+  // read with the next one instead of leaving a hole.
+  const readNewer = (fromMs: number, toMs: number) => {
+    const shown = current.current;
+    if (shown === undefined || !(fromMs < toMs) || toMs <= shown.fromMs) return;
+    const next = shiftedSeries(shown, toMs);
+    current.current = next;
+    const update = () => current.current === next && setSeries({ ...next });
+    loadChunk(project, model, next, Math.max(Math.min(fromMs, endOf(shown)), next.fromMs), toMs, new AbortController().signal, update)
+      .then(() => setEpisodesAsked((n) => n + 1))
+      .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+  };
+
+  // Live: a stored window's predictions are read into the chart; an episode event reloads the episodes.
   const feed = useLiveFeed(
     { models: [{ project, model }], events: ['prediction', 'episode'] },
     (event) => {
       if (event.type === 'episode') return setEpisodesAsked((n) => n + 1);
-      const shown = current.current;
-      if (event.type !== 'prediction' || shown === undefined) return;
-      const [fromMs, toMs] = [Date.parse(String(event.data.from)), Date.parse(String(event.data.to))];
-      if (!(fromMs < toMs) || toMs <= shown.fromMs) return;
-      const next = shiftedSeries(shown, toMs);
-      current.current = next;
-      const update = () => current.current === next && setSeries({ ...next });
-      loadChunk(project, model, next, Math.max(fromMs, next.fromMs), toMs, new AbortController().signal, update)
-        .then(() => setEpisodesAsked((n) => n + 1))
-        .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+      if (event.type === 'prediction') readNewer(Date.parse(String(event.data.from)), Date.parse(String(event.data.to)));
     },
     [project, model],
   );
+  // The chart's range came from reads made before the subscription (or before a reconnect), the model's last window
+  // from a cache (api.catalog_cache): windows stored meanwhile send no event. Once subscribed with a range drawn,
+  // the ledger is asked for the windows since the chart's end, and the newest is read in.
+  useEffect(() => {
+    if (feed.state !== 'live' || range === undefined || detail === undefined) return;
+    const controller = new AbortController();
+    (async () => {
+      const shown = current.current;
+      if (shown === undefined) return;
+      const since = endOf(shown) - (detail.schedule.intervalSeconds ?? 0) * 1000;
+      let newest = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await api<Page<WindowItem>>(
+          `${modelPath(project, model)}/windows${query({ from: iso(since), state: 'succeeded', limit: 500, cursor })}`,
+          { signal: controller.signal },
+        );
+        for (const w of page.items) newest = Math.max(newest, Date.parse(w.to));
+        cursor = page.next;
+      } while (cursor !== undefined);
+      const now = current.current ?? shown;
+      if (newest > endOf(now)) readNewer(endOf(now), newest);
+    })().catch((err: unknown) => {
+      if (!controller.signal.aborted) setError(err instanceof Error ? err.message : String(err));
+    });
+    return () => controller.abort();
+  }, [feed.state, range]);
 
   const onFirstDraw = () => {
     if (firstChart.current) return;
