@@ -8,6 +8,9 @@ export interface Caller {
   readonly role: ApiRole;
 }
 
+/** The caller of every request when no tokens are configured: one object, not one per request. */
+const LOCAL: Caller = Object.freeze({ name: 'local', role: 'admin' });
+
 const rank: Record<ApiRole, number> = { viewer: 0, operator: 1, admin: 2 };
 
 /** True when `role` may do what `needed` allows (admin ⊇ operator ⊇ viewer). */
@@ -22,7 +25,7 @@ export function roleAllows(role: ApiRole, needed: ApiRole): boolean {
  * part was wrong. Throws a 401 problem; the token itself never reaches an error or a log.
  */
 export function authenticate(header: string | undefined, tokens: readonly ApiToken[]): Caller {
-  if (tokens.length === 0) return { name: 'local', role: 'admin' };
+  if (tokens.length === 0) return LOCAL;
   const presented = tokenOf(header);
   if (presented === undefined)
     throw new ApiProblem(

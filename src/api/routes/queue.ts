@@ -10,6 +10,13 @@ const counts = (keys: readonly string[]) => ({ type: 'object', properties: Objec
 /** `GET /queue` (depth, lag, dead) and `GET /freshness` (models breaching slo.max_staleness). */
 export function queueRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const tags = ['queue'];
+  const { inspector } = deps;
+  // What waitingUnserved reads, bound once rather than on every request.
+  const unserved = {
+    ...unservedCounts(inspector),
+    processes: () => deps.processes.list(deps.clock(), deps.config.api.lostAfterMs),
+    pools: deps.config.executor.pools,
+  };
   app.get(
     '/queue',
     {
@@ -38,16 +45,11 @@ export function queueRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async () => {
-      const { inspector } = deps;
       const [depth, ledger, oldest, waiting] = await Promise.all([
         inspector?.depth(),
         deps.ledger.counts(),
         deps.ledger.oldestQueuedSentAt(),
-        waitingUnserved({
-          ...unservedCounts(inspector),
-          processes: () => deps.processes.list(deps.clock(), deps.config.api.lostAfterMs),
-          pools: deps.config.executor.pools,
-        }),
+        waitingUnserved(unserved),
       ]);
       return {
         depth: depth ?? null,

@@ -33,6 +33,9 @@ describe('predictions columns form', () => {
       // A character past ASCII is never part of a value, though '\u0131' shares its low byte with '1'.
       for (const broken of ['[nullx,1]', '[1,,2]', '[1]]', '[\u01311]'])
         expect(() => transposeJsonArrays([broken], 2, 10)).to.throw(SyntaxError);
+      // Rows are scanned one after another in one buffer: a row's scan never reads into the next.
+      expect(() => transposeJsonArrays(['[1,nu', 'll]', '[2]'], 2, 10)).to.throw(SyntaxError);
+      expect(texts(transposeJsonArrays(['[1,2]', '["\u00e9",3]', '[4]'], 2, 10))).to.deep.equal(['[1,null,4]', '[2,3,null]']);
     });
 
     it('agrees with JSON.parse and JSON.stringify over many random rows', () => {
