@@ -227,7 +227,7 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
       let statements: Statement[] = [];
       let pending = 0; // points in `statements`
       const rowsPerBatch = POINT_ROWS_PER_STATEMENT[this.dialect];
-      let batch = new PointBatch();
+      let batch = new PointBatch(this.dialect);
       const commit = async () => {
         await this.sql.transaction(statements);
         inserted += pending;
@@ -243,15 +243,15 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
           if (!finite) nonFinite++;
           batch.add(id, series.timesMs[i]!, finite ? v : null);
           if (batch.size === rowsPerBatch) {
-            statements.push(...batch.statements(this.dialect));
+            statements.push(...batch.statements());
             pending += batch.size;
-            batch = new PointBatch();
+            batch = new PointBatch(this.dialect);
             if (pending >= POINTS_PER_TRANSACTION) await commit();
           }
         }
       }
       if (batch.size > 0) {
-        statements.push(...batch.statements(this.dialect));
+        statements.push(...batch.statements());
         pending += batch.size;
       }
       if (statements.length > 0) await commit();
@@ -295,39 +295,41 @@ function toTag(row: SensorRow): SensorTag {
   return row.unit === null ? { name: row.name, asset: row.asset } : { name: row.name, asset: row.asset, unit: row.unit };
 }
 
-/** Points on their way into upsert statements, column by column. */
+/**
+ * Points on their way into upsert statements. PostgreSQL: column by column (three array parameters).
+ * SQLite: straight into the flat parameter list of a full statement (sensor, time, value per row), so a
+ * full batch is bound as it was filled, without another copy.
+ */
 class PointBatch {
   private readonly ids: number[] = [];
   private readonly times: number[] = [];
   private readonly values: (number | null)[] = [];
+  private readonly flat: SqlParam[] = [];
+  size = 0;
 
-  get size(): number {
-    return this.ids.length;
-  }
+  constructor(private readonly dialect: Dialect) {}
 
   add(sensorId: number, timeMs: number, value: number | null): void {
-    this.ids.push(sensorId);
-    this.times.push(timeMs);
-    this.values.push(value);
+    if (this.dialect === 'postgres') {
+      this.ids.push(sensorId);
+      this.times.push(timeMs);
+      this.values.push(value);
+    } else this.flat.push(sensorId, timeMs, value);
+    this.size++;
   }
 
   /** PostgreSQL: one statement of three arrays. SQLite: statements of a power-of-two number of rows each
    *  (a full batch is one), largest first, so few shapes are prepared whatever the batch size. */
-  statements(dialect: Dialect): Statement[] {
-    if (dialect === 'postgres') return [{ sql: sql.upsertPointArrays, params: [this.ids, this.times, this.values] }];
+  statements(): Statement[] {
+    if (this.dialect === 'postgres') return [{ sql: sql.upsertPointArrays, params: [this.ids, this.times, this.values] }];
+    const full = POINT_ROWS_PER_STATEMENT.sqlite;
+    if (this.size === full) return [{ sql: sql.upsertPoints(full), params: this.flat }];
     const out: Statement[] = [];
     let from = 0;
-    const full = POINT_ROWS_PER_STATEMENT.sqlite;
     while (from < this.size) {
       const left = this.size - from;
       const rows = left >= full ? full : 2 ** Math.floor(Math.log2(left));
-      const params: SqlParam[] = new Array<SqlParam>(rows * 3);
-      for (let i = 0; i < rows; i++) {
-        params[3 * i] = this.ids[from + i];
-        params[3 * i + 1] = this.times[from + i];
-        params[3 * i + 2] = this.values[from + i];
-      }
-      out.push({ sql: sql.upsertPoints(rows), params });
+      out.push({ sql: sql.upsertPoints(rows), params: this.flat.slice(3 * from, 3 * (from + rows)) });
       from += rows;
     }
     return out;

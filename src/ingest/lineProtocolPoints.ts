@@ -43,9 +43,10 @@ export async function* lineProtocolPoints(input: AsyncIterable<Buffer>, options:
   let offset = options.resume?.byteOffset ?? 0;
   let carry: Buffer | undefined;
   let skippingLongLine = false;
+  const series = new SeriesCache();
   const parseLine = (text: string) => {
     builder.row();
-    readLine(text, line, builder, precision, sensorTag, prefix, options.now);
+    readLine(text, line, builder, precision, sensorTag, prefix, options.now, series);
   };
   for await (const chunk of input) {
     const buf = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
@@ -139,6 +140,24 @@ function scanEscaped(text: string, from: number, stopAtEquals: boolean, escapabl
   return value + text.slice(plainFrom, i);
 }
 
+/**
+ * Sensor names by series key (the line's text before its first space: measurement and tags), for one
+ * input. A feed repeats a few series key texts over and over, so each is scanned for its tags once; keys
+ * with a backslash are not kept (scanned every time). Bounded: cleared when full.
+ */
+class SeriesCache {
+  private readonly sensorBases = new Map<string, string>();
+
+  get(key: string): string | undefined {
+    return this.sensorBases.get(key);
+  }
+
+  set(key: string, sensorBase: string): void {
+    if (this.sensorBases.size >= 10_000) this.sensorBases.clear();
+    this.sensorBases.set(key, sensorBase);
+  }
+}
+
 /** The fields of the line being read (reused: readLine runs to completion, one line at a time). */
 const fieldNames: string[] = [];
 const fieldValues: number[] = [];
@@ -152,20 +171,29 @@ function readLine(
   sensorTag: string,
   prefix: string,
   now: () => number,
+  series: SeriesCache,
 ): void {
   let i = 0;
   while (text[i] === ' ' || text[i] === '\t') i++;
-  const measurement = scan(text, i, false, ', ');
-  if (measurement === '') return into.reject({ line, column: 'measurement', reason: 'missing measurement' });
-  i = scanEnd;
-  let sensorBase = measurement;
-  while (text.charCodeAt(i) === COMMA) {
-    const key = scan(text, i + 1, true, ',= ');
-    if (text.charCodeAt(scanEnd) !== EQUALS || key === '') return into.reject({ line, column: 'tags', reason: 'invalid tag format' });
-    const value = scan(text, scanEnd + 1, false, ',= ');
-    if (value === '') return into.reject({ line, column: `tag ${key}`, reason: 'missing tag value' });
-    if (key === sensorTag) sensorBase = value;
+  const keyEnd = plainSeriesKeyEnd(text, i);
+  const key = keyEnd < 0 ? undefined : text.slice(i, keyEnd);
+  let sensorBase = key === undefined ? undefined : series.get(key);
+  if (sensorBase !== undefined) i = keyEnd;
+  else {
+    const measurement = scan(text, i, false, ', ');
+    if (measurement === '') return into.reject({ line, column: 'measurement', reason: 'missing measurement' });
     i = scanEnd;
+    sensorBase = measurement;
+    while (text.charCodeAt(i) === COMMA) {
+      const tagKey = scan(text, i + 1, true, ',= ');
+      if (text.charCodeAt(scanEnd) !== EQUALS || tagKey === '') return into.reject({ line, column: 'tags', reason: 'invalid tag format' });
+      const value = scan(text, scanEnd + 1, false, ',= ');
+      if (value === '') return into.reject({ line, column: `tag ${tagKey}`, reason: 'missing tag value' });
+      if (tagKey === sensorTag) sensorBase = value;
+      i = scanEnd;
+    }
+    // The scan stops at the key's end only if the key reads well; anything else is not kept.
+    if (key !== undefined && i === keyEnd) series.set(key, sensorBase);
   }
   if (text.charCodeAt(i) !== SPACE) return into.reject({ line, column: 'fields', reason: 'missing fields' });
   while (text.charCodeAt(i) === SPACE) i++;
@@ -209,6 +237,16 @@ function readLine(
     fieldSensors.push(sensor);
   }
   for (let f = 0; f < fieldSensors.length; f++) into.add(fieldSensors[f]!, timeMs, fieldValues[f]!);
+}
+
+/** Where the series key starting at `from` ends (its first space), or -1 when it holds a backslash or no space. */
+function plainSeriesKeyEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === SPACE) return i;
+    if (c === BACKSLASH) return -1;
+  }
+  return -1;
 }
 
 function fieldValue(text: string): number | string {

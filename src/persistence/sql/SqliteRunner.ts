@@ -85,8 +85,15 @@ export class SqliteRunner implements SqlRunner {
 }
 
 /** better-sqlite3 binds an array's elements to the `?`s (no argument spreading for 30,000 parameters);
- *  it binds numbers, strings, bigints and null, so booleans become 0/1 as in TypeORM, undefined NULL. */
-function bindable(params: readonly SqlParam[]): unknown[] {
+ *  it binds numbers, strings, bigints and null, so booleans become 0/1 as in TypeORM, undefined NULL.
+ *  Parameters that need none of that (a bulk insert's numbers) are bound as given, not copied. */
+function bindable(params: readonly SqlParam[]): readonly unknown[] {
+  let i = 0;
+  for (; i < params.length; i++) {
+    const p = params[i];
+    if (p === undefined || typeof p === 'boolean' || Array.isArray(p)) break;
+  }
+  if (i === params.length) return params;
   const out = new Array<unknown>(params.length);
   for (let i = 0; i < params.length; i++) {
     const p = params[i];

@@ -67,4 +67,33 @@ describe('lineProtocolPoints', () => {
       { line: 4, column: 'timestamp', reason: '"99999999999999999999999999" is not a ns timestamp' },
     ]);
   });
+
+  it('reads a series key seen before as the first time, and refuses a bad one every time', async () => {
+    const { points, rejections } = await read(
+      [
+        'm,tag=a,site=x value=1 1000000',
+        'm,tag=a,site=x value=2,temp=3 2000000',
+        'm,site=x,tag=b value=4 3000000',
+        'm,tag= value=5 4000000',
+        'm,tag= value=6 5000000',
+        'm,tag=c\\ d value=7 6000000',
+        'm,tag=c\\ d value=8 7000000',
+        'm,tag=a,site=x value=9 8000000',
+      ].join('\n'),
+      { tagPrefix: 'p.' },
+    );
+    expect(points).to.deep.equal([
+      ['p.a', 1, 1],
+      ['p.a', 2, 2],
+      ['p.a', 8, 9],
+      ['p.a.temp', 2, 3],
+      ['p.b', 3, 4],
+      ['p.c d', 6, 7],
+      ['p.c d', 7, 8],
+    ]);
+    expect(rejections).to.deep.equal([
+      { line: 4, column: 'tag tag', reason: 'missing tag value' },
+      { line: 5, column: 'tag tag', reason: 'missing tag value' },
+    ]);
+  });
 });
