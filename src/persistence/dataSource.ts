@@ -65,10 +65,6 @@ export function createDataSource(options: DatabaseOptions, providerMigrations: r
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma(`busy_timeout = ${config.busyTimeoutMs}`);
       db.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode; fsync per checkpoint
-      // Checkpoint every ~40 MB of WAL instead of SQLite's ~4 MB: ingest rewrites each sensor's last leaf in
-      // every commit, and a checkpoint copies only a page's latest version, with one fsync pair. Durability is
-      // unchanged (when a checkpoint runs is not what makes a commit durable); the WAL file stays that large.
-      db.pragma('wal_autocheckpoint = 10000');
       db.pragma('foreign_keys = ON');
     },
     synchronize: false,
