@@ -14,7 +14,7 @@ import { openDatabase } from '../src/persistence/dataSource.js';
 import { runMigrations } from '../src/persistence/migrate.js';
 import { silentLogger } from '../src/runtime/logger.js';
 import { measureRunLatency } from './apiRunLatency.js';
-import { percentile, report } from './report.js';
+import { median, report } from './report.js';
 import type { Suite } from './suite.js';
 
 const SUITE = 'api';
@@ -201,11 +201,4 @@ async function listeningPort(child: ChildProcess): Promise<number> {
 
 function load(url: string, connections: number, durationSeconds: number): Promise<autocannon.Result> {
   return autocannon({ url, connections, duration: durationSeconds });
-}
-
-function median(values: readonly number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 }

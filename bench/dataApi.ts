@@ -15,7 +15,7 @@ import type { PredictionRow, PredictionSet, SensorTag } from '../src/domain/inde
 import { timeRange } from '../src/domain/TimeRange.js';
 import { silentLogger } from '../src/runtime/logger.js';
 import type { SeedReply, SeedRequest, StatsReply } from './dataApiServerProcess.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 import type { Suite } from './suite.js';
 
 const SUITE = 'data-api';
@@ -241,10 +241,4 @@ async function startServer() {
 
 function cpuSeconds(usage: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1e6;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

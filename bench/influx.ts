@@ -9,7 +9,7 @@ import type { PredictionRow, PredictionSet } from '../src/domain/Prediction.js';
 import { timeRange, type TimeRange } from '../src/domain/TimeRange.js';
 import { silentLogger } from '../src/runtime/logger.js';
 import { Influxd, INFLUXD } from '../test/servers/influxd.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 import type { Suite } from './suite.js';
 
 const SUITE = 'influx';
@@ -261,10 +261,4 @@ function countValues(columns: readonly Float64Array[]): number {
   let n = 0;
   for (const column of columns) for (const v of column) if (!Number.isNaN(v)) n++;
   return n;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Influxd } from '../test/servers/influxd.js';
 import { inFlight } from './inFlight.js';
 import { checkpoint, withThrowawayDatabase } from './postgresServer.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 import type { Suite } from './suite.js';
 
 const SUITE = 'ingest';
@@ -92,12 +92,6 @@ async function influxdIngestRate(requests: readonly string[], points: number): P
  * shared machine between two passes moves one pair's ratio, not every one.
  */
 const ORDER = ['influxd', 'latigo', 'latigo', 'influxd', 'influxd', 'latigo'] as const;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * HTTP ingest of line protocol (TAGS sensors, 8 concurrent senders, 5,000 lines a request) into latigo's

@@ -16,7 +16,7 @@ import { silentLogger } from '../src/runtime/logger.js';
 import { toMessage } from '../src/scheduler/WindowDispatcher.js';
 import { EventHubServer } from '../test/servers/eventhub/EventHubServer.js';
 import { withThrowawayDatabase } from './postgresServer.js';
-import { percentile, report } from './report.js';
+import { median, percentile, report } from './report.js';
 import type { Suite } from './suite.js';
 
 const SUITE = 'queue-eventhub';
@@ -228,9 +228,4 @@ async function until(condition: () => boolean, what: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${SUITE}: timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }

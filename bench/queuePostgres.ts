@@ -16,7 +16,7 @@ import {
   type ContenderName,
   type ContenderTarget,
 } from './queueContenders.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 import type { Suite } from './suite.js';
 
 const SUITE = 'queue-postgres';
@@ -199,12 +199,6 @@ function reportFigures(runs: Record<ContenderName, Run[]>, tasks: number, scale:
     baseline,
     baseline_value: Math.max(...runs['pg-boss'].map((r) => r.consumerPeakRssMb)),
   });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function round2(value: number): number {

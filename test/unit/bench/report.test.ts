@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { meetsTarget } from '../../../bench/report.js';
+import { median, meetsTarget } from '../../../bench/report.js';
 
 describe('meetsTarget (benchmark targets as ../shared/BENCHMARKS.md writes them)', () => {
   it('one-sided bounds', () => {
@@ -17,5 +17,14 @@ describe('meetsTarget (benchmark targets as ../shared/BENCHMARKS.md writes them)
 
   it('no target, no verdict', () => {
     expect(meetsTarget(1, undefined)).to.equal(undefined);
+  });
+});
+
+describe('median (the figure of several benchmark runs)', () => {
+  it('takes the middle of an odd count and the mean of the two middle values of an even one, in any order', () => {
+    const runs = [3, 1, 2];
+    expect(median(runs)).to.equal(2);
+    expect(runs, 'left unsorted').to.deep.equal([3, 1, 2]);
+    expect(median([4, 1, 3, 2])).to.equal(2.5);
   });
 });
