@@ -50,13 +50,18 @@ export async function runCycle(suite: string, dir: string, scale: number, url: s
   const configPath = writeConfig(dir, url, anchorMs);
 
   const db = await openDatabase({ url, busyTimeoutMs: 30_000, logQueries: false }, withBuiltInTables);
-  let seeded: Seeded, trainingMsPerModel: number, baselineSeconds: number, cycle: PipelineRun, latencies: number[], rows: number;
+  let seeded: Seeded,
+    trainingMsPerModel: number,
+    baselineRun: { seconds: number; cpuSeconds: number },
+    cycle: PipelineRun,
+    latencies: number[],
+    rows: number;
   try {
     await runMigrations(db);
     seeded = await seed(db, suite, models, training, window);
     trainingMsPerModel = await train(db, seeded.summaries);
 
-    baselineSeconds = await baseline(db, suite, seeded.summaries, window);
+    baselineRun = await baseline(db, suite, seeded.summaries, window);
     await clearPredictions(db);
 
     cycle = await pipeline(db, configPath, models);
@@ -72,7 +77,7 @@ export async function runCycle(suite: string, dir: string, scale: number, url: s
 
   const sizes = { models, tags_per_model: TAGS, rows_per_tag: INTERVAL_MS / RESOLUTION_MS, executors: 2, database: db.dialect, scale };
   const tasksPerSecond = models / cycle.seconds;
-  const baselineTasksPerSecond = models / baselineSeconds;
+  const baselineTasksPerSecond = models / baselineRun.seconds;
   const baselineWords = 'direct reads+scoring+writes in one process';
   report({
     suite,
@@ -98,6 +103,19 @@ export async function runCycle(suite: string, dir: string, scale: number, url: s
     if (name.startsWith('executor'))
       report({ suite, metric: 'executor_peak_rss_mb', value: mb, unit: 'MB', target: '<=200', process: name });
   }
+  const executorCpuSeconds = Object.entries(cycle.cpuSeconds)
+    .filter(([name]) => name.startsWith('executor'))
+    .reduce((sum, [, seconds]) => sum + seconds, 0);
+  const baselineCpuMsPerTask = (1000 * baselineRun.cpuSeconds) / models;
+  report({
+    suite,
+    metric: 'executor_cpu_ms_per_task',
+    value: (1000 * executorCpuSeconds) / models,
+    unit: 'ms',
+    baseline: 'CPU of the direct loop per task',
+    baseline_value: baselineCpuMsPerTask,
+    measured: 'user+system CPU of both executors (start included) / windows',
+  });
   report({ suite, metric: 'scheduler_peak_rss_mb', value: cycle.peakRssMb.scheduler ?? NaN, unit: 'MB', process: 'scheduler' });
   report({
     suite,
@@ -206,7 +224,12 @@ async function train(db: Database, summaries: readonly ModelSummary[]): Promise<
 }
 
 /** The same work as the pipeline's executors, done directly: read, score, store, model after model. */
-async function baseline(db: Database, suite: string, summaries: readonly ModelSummary[], window: TimeRange): Promise<number> {
+async function baseline(
+  db: Database,
+  suite: string,
+  summaries: readonly ModelSummary[],
+  window: TimeRange,
+): Promise<{ seconds: number; cpuSeconds: number }> {
   const registry = new EmbeddedModelRegistry(db, { models: [] }, silentLogger);
   const sensors = new EmbeddedSensorStore(db, silentLogger);
   const predictor = new PcaModelExecutionProvider(db, sensors, parseEmbeddedPredictorConfig({}, 'predictor'), silentLogger);
@@ -214,6 +237,7 @@ async function baseline(db: Database, suite: string, summaries: readonly ModelSu
   const models = await Promise.all(summaries.map((s) => registry.describeModel(s.project, s.name)));
   for (const model of models) await predictor.register(model); // loads parameters: not timed, as in a warm executor
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   for (const model of models) {
     // Padded like the executor pads: the history the model's lags and smoothing reach back.
     const frame = await sensors.getData(
@@ -224,13 +248,16 @@ async function baseline(db: Database, suite: string, summaries: readonly ModelSu
     await storage.store(await predictor.execute(model, frame, window));
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   process.stderr.write(`${suite}: baseline ${summaries.length} windows in ${seconds.toFixed(1)} s\n`);
-  return seconds;
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 interface PipelineRun {
   readonly seconds: number;
   readonly peakRssMb: Record<string, number>;
+  /** CPU time (user + system) each process used from its start to the end of the cycle. */
+  readonly cpuSeconds: Record<string, number>;
 }
 
 async function pipeline(db: Database, configPath: string, models: number): Promise<PipelineRun> {
@@ -259,7 +286,8 @@ async function pipeline(db: Database, configPath: string, models: number): Promi
     }
     const seconds = (performance.now() - started) / 1000;
     const peakRssMb = Object.fromEntries([...children].map(([name, child]) => [name, peakRssMbOf(child.pid!)]));
-    return { seconds, peakRssMb };
+    const cpuSeconds = Object.fromEntries([...children].map(([name, child]) => [name, cpuSecondsOf(child.pid!)]));
+    return { seconds, peakRssMb, cpuSeconds };
   } finally {
     await Promise.all([...children.values()].map(stop));
   }
@@ -274,6 +302,13 @@ function spawnRole(configPath: string, args: string[], nodeOptions: readonly str
 function peakRssMbOf(pid: number): number {
   const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
   return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** CPU time a process has used (user + system, from /proc/<pid>/stat in clock ticks of 1/100 s, as Linux counts them). */
+function cpuSecondsOf(pid: number): number {
+  // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the 12th, stime the 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function stop(child: ChildProcess): Promise<void> {

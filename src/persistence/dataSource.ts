@@ -8,6 +8,8 @@ import { checkDatabaseUrl, maskUrl } from '../runtime/connectionUrl.js';
 import { connectionError, isPostgresUrl, postgresDataSourceOptions } from './postgres.js';
 import type { ProviderMigration } from '../provider/ProviderMigration.js';
 import { orderMigrations } from './providerMigrations.js';
+import { sqliteConnection } from './sql/typeormDriverInternals.js';
+import { startWalCheckpoints } from './walCheckpoints.js';
 
 import { Database, type Dialect } from './Database.js';
 
@@ -100,7 +102,7 @@ export async function openDatabase(
   }
   let closed = false;
   const closeHooks = new Set<() => Promise<void> | void>();
-  return {
+  const opened: OpenDatabase = {
     dataSource,
     dialect,
     ...(path && path !== ':memory:' ? { file: resolve(path) } : {}),
@@ -121,6 +123,9 @@ export async function openDatabase(
       await dataSource.destroy();
     },
   };
+  const connection = dialect === 'sqlite' && path !== ':memory:' ? sqliteConnection(opened) : undefined;
+  if (connection !== undefined) opened.onClose(startWalCheckpoints(connection));
+  return opened;
 }
 
 /** True when `url` names a SQLite file that does not exist yet (opening it creates it). */

@@ -4,15 +4,20 @@ import { sqliteConnection } from './typeormDriverInternals.js';
 import type { Database } from '../Database.js';
 import { ProviderError } from '../../runtime/errors.js';
 import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
+import { SqliteWriteQueue } from './SqliteWriteQueue.js';
 
 /**
  * SqlClient on SQLite: the better-sqlite3 connection under TypeORM, used directly.
  *
  * TypeORM shares that single connection among all callers and awaits between BEGIN and COMMIT, so with
  * several tasks in flight another task's statements would run inside our transaction (or fail on a
- * nested BEGIN). better-sqlite3 runs a whole transaction synchronously, so nothing interleaves; BEGIN
- * IMMEDIATE takes the write lock up front (waiting up to the busy timeout) so a transaction never fails
- * half-way with SQLITE_BUSY_SNAPSHOT when another process wrote meanwhile.
+ * nested BEGIN). Here a transaction runs synchronously from BEGIN to COMMIT, so nothing interleaves; BEGIN
+ * IMMEDIATE takes the write lock up front so a transaction never fails half-way with SQLITE_BUSY_SNAPSHOT
+ * when another process wrote meanwhile.
+ *
+ * Writes wait for the write lock on the event loop, not in SQLite's sleeping busy handler, and those that
+ * queued meanwhile commit together: see SqliteWriteQueue. Single writes (`run`, a `query` with RETURNING)
+ * outside a transaction take the same path.
  */
 export class SqliteRunner implements SqlRunner {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
@@ -20,20 +25,21 @@ export class SqliteRunner implements SqlRunner {
 
   constructor(private readonly db: Database) {}
 
-  /* eslint-disable @typescript-eslint/require-await -- better-sqlite3 is synchronous; async turns its throws into the
-     rejections the SqlRunner contract promises, as the PostgreSQL runner's are */
   async query<R>(sql: string, params: readonly SqlParam[]): Promise<R[]> {
-    return this.prepare(sql).all(bindable(params)) as R[];
+    const statement = this.prepare(sql);
+    if (statement.readonly) return statement.all(bindable(params)) as R[];
+    return this.write(() => statement.all(bindable(params)) as R[]);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- a read needs no lock; async turns a throw into the rejection the contract promises
   async queryArrays(sql: string, params: readonly SqlParam[]): Promise<unknown[][]> {
     return this.prepare(sql, true).all(bindable(params)) as unknown[][];
   }
 
   async run(sql: string, params: readonly SqlParam[]): Promise<number> {
-    return this.prepare(sql).run(bindable(params)).changes;
+    const statement = this.prepare(sql);
+    return this.write(() => statement.run(bindable(params)).changes);
   }
-  /* eslint-enable @typescript-eslint/require-await */
 
   async transaction(statements: readonly Statement[]): Promise<StatementResult[]> {
     const connection = this.connection();
@@ -43,18 +49,30 @@ export class SqliteRunner implements SqlRunner {
       if (waitedMs > 10_000) throw new ProviderError('another transaction holds the database connection', { retryable: true });
       await sleep(5);
     }
-    const runAll = connection.transaction(() =>
-      statements.map((s) => {
-        const statement = this.prepare(s.sql);
-        const params = bindable(s.params);
-        if (statement.reader) {
-          const rows = statement.all(params) as Record<string, unknown>[];
-          return { rows, changes: rows.length };
-        }
-        return { rows: [], changes: statement.run(params).changes };
-      }),
+    return this.write(
+      () =>
+        statements.map((s) => {
+          const statement = this.prepare(s.sql);
+          const params = bindable(s.params);
+          if (statement.reader) {
+            const rows = statement.all(params) as Record<string, unknown>[];
+            return { rows, changes: rows.length };
+          }
+          return { rows: [], changes: statement.run(params).changes };
+        }),
+      { joinOpen: false },
     );
-    return runAll.immediate();
+  }
+
+  /**
+   * Runs `work` (synchronous) in a transaction of its own, committed, as SqliteWriteQueue takes it. Inside a
+   * transaction someone else opened (a TypeORM migration calling a store) `work` joins it, as a plain
+   * statement would, unless `joinOpen` is false: then it waits for that transaction to end.
+   */
+  private write<T>(work: () => T, options: { joinOpen: boolean } = { joinOpen: true }): Promise<T> {
+    const connection = this.connection();
+    if (connection.inTransaction && options.joinOpen) return Promise.resolve(work());
+    return SqliteWriteQueue.of(connection).write(work);
   }
 
   private prepare(sql: string, asArrays = false): BetterSqlite3.Statement {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { openDatabase } from '../../../src/persistence/dataSource.js';
 import { SqlClient, valuesList } from '../../../src/persistence/sql/SqlClient.js';
 import { openTempDatabase, type TempDatabase } from '../embedded/tempDatabase.js';
 
@@ -43,6 +44,78 @@ describe('SqlClient', () => {
     await temp.db.dataSource.query('ROLLBACK');
     await ours;
     expect(await names()).to.deep.equal(['ours']);
+  });
+
+  it("waits for another connection's write lock on the event loop, not in SQLite's sleeping busy handler", async () => {
+    // The holder is a second connection in this same thread: had the waiter blocked the thread, the holder
+    // could never commit and the write would fail with SQLITE_BUSY after the busy timeout.
+    const path = String(temp.db.dataSource.options.database);
+    const holder = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 5000, logQueries: false });
+    try {
+      await holder.dataSource.query('BEGIN IMMEDIATE');
+      await holder.dataSource.query('INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', ['holder', 1]);
+      let settled = false;
+      const writes = Promise.all([
+        sql.transaction([insert('waiter')]),
+        sql.run('INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', ['single', 1]),
+      ]);
+      void writes.finally(() => (settled = true));
+      let turns = 0;
+      while (turns < 20) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        turns++;
+      }
+      expect(settled, 'the writes waited for the lock').to.equal(false);
+      await holder.dataSource.query('COMMIT');
+      await writes;
+      expect(await names()).to.deep.equal(['holder', 'single', 'waiter']);
+    } finally {
+      await holder.close();
+    }
+  });
+
+  it('commits the writes that queued behind the lock together, each all or nothing on its own', async () => {
+    const path = String(temp.db.dataSource.options.database);
+    const holder = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 5000, logQueries: false });
+    try {
+      await holder.dataSource.query('BEGIN IMMEDIATE');
+      const first = sql.transaction([insert('a'), insert('b')]);
+      const failing = sql.transaction([insert('c'), insert('a')]); // its duplicate 'a' fails it, 'c' included
+      const last = sql.run('INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', ['d', 1]);
+      const failure = failing.then(
+        () => expect.fail('expected the duplicate to fail its transaction'),
+        (e: unknown) => e,
+      );
+      await holder.dataSource.query('COMMIT');
+      expect((await first).map((r) => r.changes)).to.deep.equal([1, 1]);
+      expect(await failure)
+        .to.have.property('code')
+        .that.matches(/^SQLITE_CONSTRAINT/);
+      expect(await last).to.equal(1);
+      expect(await names()).to.deep.equal(['a', 'b', 'd']);
+    } finally {
+      await holder.close();
+    }
+  });
+
+  it("fails a write with SQLite's SQLITE_BUSY once it waited the busy timeout for the lock", async () => {
+    const path = String(temp.db.dataSource.options.database);
+    const holder = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 5000, logQueries: false });
+    const waiter = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 100, logQueries: false });
+    try {
+      await holder.dataSource.query('BEGIN IMMEDIATE');
+      const err = await new SqlClient(waiter).transaction([insert('late')]).then(
+        () => expect.fail('expected SQLITE_BUSY'),
+        (e: unknown) => e,
+      );
+      expect(err).to.have.property('code', 'SQLITE_BUSY');
+      await holder.dataSource.query('ROLLBACK');
+      await new SqlClient(waiter).transaction([insert('later')]);
+      expect(await names()).to.deep.equal(['later']);
+    } finally {
+      await holder.close();
+      await waiter.close();
+    }
   });
 
   it('reads rows as arrays in column order', async () => {
