@@ -7,9 +7,12 @@ import {
 } from '@azure/event-hubs';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { EventHubQueueConfig } from './config.js';
+import { keepDeadRheaSocketsDead } from './rheaDeadSockets.js';
 
 /** The SDK's client options from our configuration: retries, identifier (owner id) and load balancing. */
 function clientOptions(config: EventHubQueueConfig, identifier: string): EventHubClientOptions {
+  // Every client is built here: a client closed while connecting would otherwise keep the process alive 2 min.
+  keepDeadRheaSocketsDead();
   return {
     identifier,
     // The SDK takes retries, not attempts, and backs off either fixed or doubling (with its own jitter).
