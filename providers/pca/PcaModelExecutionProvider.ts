@@ -44,19 +44,32 @@ export interface PcaModelExecutionOptions {
   clock?: Clock;
   /** Defaults to UNTRAINABLE_RETRY_MS. */
   untrainableRetryMs?: number;
+  /** Defaults to MAX_CACHED_MODELS. */
+  maxCachedModels?: number;
 }
 
 /**
+ * Models whose trained parameters stay in memory, the most recently used first. A cycle runs each model once,
+ * so keeping all of them saves nothing there and costs ~20 KB of live heap a model (dynamic PCA's loadings
+ * as JS numbers): with 4,500 models an executor's 128 MB heap was mostly parameters and a third of its CPU
+ * went to garbage collection (cycle-embedded at full scale). A backfill, which runs one model's windows one
+ * after another, still finds its model here. Past the bound a model's parameters are read from the
+ * database again (one indexed row).
+ */
+export const MAX_CACHED_MODELS = 1_000;
+
+/**
  * The local PCA anomaly model (see README.md in this folder). A revision is trained on first use (or by
- * `register`) from its training range, stored once in `model_revision`, and kept in memory afterwards,
- * so a task on a trained model costs no database statement here. A revision whose training data is
+ * `register`) from its training range, stored once in `model_revision`, and the most recently used are
+ * kept in memory (MAX_CACHED_MODELS), so a task on such a model costs no database statement here. A revision whose training data is
  * insufficient fails its tasks fast for UNTRAINABLE_RETRY_MS before `execute` tries training again;
  * `register` always tries.
  */
 export class PcaModelExecutionProvider implements ModelExecutionProvider {
   private readonly store: ModelRevisionStore;
-  /** Trained models by model key, then revision. */
+  /** Trained models by model key, then revision; in order of use, the least recently used first. */
   private readonly trained = new Map<string, Map<string, TrainedModel>>();
+  private readonly maxCachedModels: number;
   /** Trainings in progress: concurrent tasks of one untrained revision share one training. */
   private readonly training = new Map<string, Promise<TrainedModel>>();
   /** Why the last training of a revision failed in this process, for `status`. */
@@ -76,6 +89,7 @@ export class PcaModelExecutionProvider implements ModelExecutionProvider {
     this.store = new ModelRevisionStore(db);
     this.clock = options.clock ?? systemClock;
     this.untrainableRetryMs = options.untrainableRetryMs ?? UNTRAINABLE_RETRY_MS;
+    this.maxCachedModels = options.maxCachedModels ?? MAX_CACHED_MODELS;
   }
 
   async register(model: ModelDescription, options?: CallOptions): Promise<ModelStatus> {
@@ -326,12 +340,24 @@ export class PcaModelExecutionProvider implements ModelExecutionProvider {
   }
 
   private cached(key: RevisionKey): TrainedModel | undefined {
-    return this.trained.get(modelKey(key))?.get(key.revision);
+    const id = modelKey(key);
+    const revisions = this.trained.get(id);
+    const trained = revisions?.get(key.revision);
+    if (trained !== undefined) {
+      // Moved to the end: a Map iterates in insertion order, so the first key is the least recently used.
+      this.trained.delete(id);
+      this.trained.set(id, revisions!);
+    }
+    return trained;
   }
 
   private remember(key: RevisionKey, trained: TrainedModel): void {
-    let revisions = this.trained.get(modelKey(key));
-    if (!revisions) this.trained.set(modelKey(key), (revisions = new Map<string, TrainedModel>()));
+    const id = modelKey(key);
+    let revisions = this.trained.get(id);
+    if (!revisions) {
+      if (this.trained.size >= this.maxCachedModels) this.trained.delete(this.trained.keys().next().value!);
+      this.trained.set(id, (revisions = new Map<string, TrainedModel>()));
+    }
     revisions.set(key.revision, trained);
   }
 }

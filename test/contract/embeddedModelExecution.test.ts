@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcaModelExecutionProvider, type PcaModelExecutionOptions } from '../../providers/pca/PcaModelExecutionProvider.js';
 import { parseEmbeddedPredictorConfig } from '../../providers/pca/config.js';
+import { ModelRevisionStore } from '../../providers/pca/ModelRevisionStore.js';
 import type { SensorDataProvider } from '../../src/contracts/SensorDataProvider.js';
 import type { TimeRange } from '../../src/domain/TimeRange.js';
 import { paddedRange } from '../../src/executor/TaskRunner.js';
@@ -146,6 +147,32 @@ describe('PcaModelExecutionProvider', () => {
     );
     release();
     expect(await patient).to.include({ state: 'ready', revision: 'r1' });
+  });
+
+  it('keeps the most recently used models in memory and reads one pushed out from the database, without training again', async () => {
+    const sensorData = new GeneratedSensorData();
+    const provider = pcaProvider(setup.db, sensorData, {}, { maxCachedModels: 1 });
+    const other = { ...MODEL, name: `${MODEL.name} 2`, revision: `${MODEL.revision}-2` };
+    const first = await provider.execute(MODEL, windowFrame(), window);
+    await provider.execute(MODEL, windowFrame(), window);
+    await provider.execute(other, windowFrame(), window); // pushes MODEL out of the cache
+    const readsAfterTraining = sensorData.reads;
+    const loaded: string[] = [];
+    const load = ModelRevisionStore.prototype.load;
+    ModelRevisionStore.prototype.load = function (this: ModelRevisionStore, key) {
+      loaded.push(key.name);
+      return load.call(this, key);
+    };
+    try {
+      const again = await provider.execute(MODEL, windowFrame(), window);
+      await provider.execute(MODEL, windowFrame(), window); // cached again
+      expect(loaded, 'read from the database once').to.deep.equal([MODEL.name]);
+      expect(sensorData.reads, 'no training data read').to.equal(readsAfterTraining);
+      expect(again).to.deep.equal(first);
+    } finally {
+      ModelRevisionStore.prototype.load = load;
+    }
+    expect((await storedRevisions(setup.db)).length).to.equal(2);
   });
 
   it('a second provider on the same database uses the stored parameters without reading training data', async () => {
