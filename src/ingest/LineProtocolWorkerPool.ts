@@ -8,7 +8,7 @@ import { unpackChunk, type PackedChunk } from './packedChunk.js';
 import type { ParsedChunk } from './ParsedChunk.js';
 
 /** Pieces of one body sent ahead of the one whose chunks are being written: enough to keep the worker busy, few enough to bound memory. */
-const PIECES_AHEAD = 2;
+const PIECES_AHEAD = 4;
 
 /** One parse worker per core but the main thread's (issue 16: it writes to the store), at least one, at most four. */
 function defaultSize(): number {
@@ -72,6 +72,16 @@ export class LineProtocolWorkerPool {
 /** The worker's own module: `.js` when running from dist/, `.ts` under tsx (tests from source). */
 const workerUrl = new URL(`./lineProtocolWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
+/**
+ * From dist/, the worker module itself. From source, a worker that registers tsx first: Node 20 does not
+ * hand the loader hooks of `--import tsx` on to worker threads.
+ */
+function startWorker(): Worker {
+  if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl);
+  const source = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+  return new Worker(source, { eval: true });
+}
+
 interface Waiter {
   resolve(chunks: PackedChunk[]): void;
   reject(err: Error): void;
@@ -79,7 +89,7 @@ interface Waiter {
 
 /** One worker thread and, per session it serves, the answers awaited in order. */
 class ParseWorker {
-  private readonly worker = new Worker(workerUrl);
+  private readonly worker = startWorker();
   private readonly waiting = new Map<number, Waiter[]>();
   private failure: Error | undefined;
 
