@@ -242,7 +242,8 @@ export class EmbeddedSensorStore implements SensorDataProvider, SensorInformatio
       const commit = async () => {
         await this.sql.transaction(statements);
         inserted += pending;
-        for (const s of statements) if (s.params.length === SQLITE_FULL_PARAMS && this.spareParams.length < 200) this.spareParams.push(s.params as SqlParam[]);
+        for (const s of statements)
+          if (s.params.length === SQLITE_FULL_PARAMS && this.spareParams.length < 200) this.spareParams.push(s.params as SqlParam[]);
         statements = [];
         pending = 0;
         options?.onProgress?.(inserted);

@@ -46,7 +46,7 @@ export function packChunk(chunk: ParsedChunk): { packed: PackedChunk; transfer: 
     endOffset: chunk.endOffset,
     endRow: chunk.endRow,
   };
-  return { packed, transfer: [times.buffer as ArrayBuffer, values.buffer as ArrayBuffer, ends.buffer as ArrayBuffer] };
+  return { packed, transfer: [times.buffer, values.buffer, ends.buffer] };
 }
 
 /** The ParsedChunk again, its series views into the packed arrays (no copy). */

@@ -26,7 +26,6 @@ const MINUS = 45;
 const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
-const EQUALS = 61;
 /** `value=` */
 const VALUE_FIELD = [118, 97, 108, 117, 101, 61];
 /** Exact powers of ten up to 10^15: a decimal of at most 15 digits divided by one is correctly rounded, as Number() reads it. */

@@ -27,7 +27,16 @@ describe('LineProtocolWorkerPool', function () {
 
   const lines: string[] = [];
   for (let i = 0; i < 1000; i++) lines.push(`m,tag=T${i % 7} value=${i / 4} ${1767225600000 + i}000000`);
-  lines.splice(100, 0, 'm,tag=π\\ x value=1,temp=2i 1000000', '# comment', 'm value="s" 1', 'm,tag=bad value=1 12x', '', 'm,tag=now value=3');
+  lines.splice(
+    100,
+    0,
+    'm,tag=π\\ x value=1,temp=2i 1000000',
+    '# comment',
+    'm value="s" 1',
+    'm,tag=bad value=1 12x',
+    '',
+    'm,tag=now value=3',
+  );
   const text = `${lines.join('\r\n')}\nm,tag=last value=9 5000000`;
   const options: LineProtocolOptions = { batchPoints: 300, now: () => NOW, tagPrefix: 'p.' };
 
@@ -38,7 +47,9 @@ describe('LineProtocolWorkerPool', function () {
       expect(await collect(pool.parse(pieces(text, size), options)), `pieces of ${size} bytes`).to.deep.equal(expected);
     }
     const short = text.slice(0, 8000); // byte by byte: a line and a character cut everywhere
-    expect(await collect(pool.parse(pieces(short, 1), options))).to.deep.equal(await collect(lineProtocolPoints(pieces(short, 1 << 20), options)));
+    expect(await collect(pool.parse(pieces(short, 1), options))).to.deep.equal(
+      await collect(lineProtocolPoints(pieces(short, 1 << 20), options)),
+    );
   });
 
   it('parses concurrent bodies apart, and goes on after a body whose reader stopped early', async () => {

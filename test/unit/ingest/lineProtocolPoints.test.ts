@@ -130,7 +130,7 @@ describe('lineProtocolPoints', () => {
       'm,=a value=1 1000000',
       ',tag=a value=1 1000000',
       'm,tag=π value=1 1000000',
-      'm,tag=a\ b value=1 1000000',
+      'm,tag=a\\ b value=1 1000000',
       `m,tag=${'x'.repeat(1001)} value=1 1000000`,
     ];
     for (const line of lines) {
