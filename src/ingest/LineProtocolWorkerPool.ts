@@ -78,7 +78,9 @@ const workerUrl = new URL(`./lineProtocolWorker${extname(fileURLToPath(import.me
  */
 function startWorker(): Worker {
   if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl);
-  const source = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+  // Resolved here: an eval'd worker resolves bare names from the working directory, which may be anywhere.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const source = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
   return new Worker(source, { eval: true });
 }
 
