@@ -49,14 +49,22 @@ export function sensorNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** One sensor's points in a chunk being built. */
+export interface ChunkSeries {
+  readonly times: number[];
+  readonly values: number[];
+}
+
 /**
  * Collects points by sensor until `batchPoints`, then hands them out as one chunk. Sensor names are checked
  * once each (a bad name rejects its rows); a value that is not a finite number after parsing is the
  * parser's to reject, but NaN and ±Infinity given as such are passed on (stored as gaps, counted).
  */
 export class ChunkBuilder {
-  private bySensor = new Map<string, { times: number[]; values: number[] }>();
+  private bySensor = new Map<string, ChunkSeries>();
   private count = 0;
+  /** Increases with every `take`: a series held since an earlier generation is no longer this chunk's. */
+  generation = 0;
   private rejections: Rejection[] = [];
   private rows = 0;
   private readonly nameProblems = new Map<string, string | undefined>();
@@ -80,11 +88,21 @@ export class ChunkBuilder {
   }
 
   add(sensor: string, timeMs: number, value: number): void {
+    this.addTo(this.series(sensor), timeMs, value);
+  }
+
+  /** The chunk's series of `sensor` (created empty): a parser that keeps it for this `generation` adds without a lookup. */
+  series(sensor: string): ChunkSeries {
     let series = this.bySensor.get(sensor);
     if (series === undefined) {
       series = { times: [], values: [] };
       this.bySensor.set(sensor, series);
     }
+    return series;
+  }
+
+  /** `add` to a series `series` answered in this generation. */
+  addTo(series: ChunkSeries, timeMs: number, value: number): void {
     series.times.push(timeMs);
     series.values.push(value);
     this.count++;
@@ -109,6 +127,7 @@ export class ChunkBuilder {
       endRow,
     };
     this.bySensor = new Map();
+    this.generation++;
     this.count = 0;
     this.rejections = [];
     this.rows = 0;

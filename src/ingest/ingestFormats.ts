@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { csvPoints, type CsvOptions } from './csvPoints.js';
 import { IngestInputError } from './IngestInputError.js';
 import { jsonPoints } from './jsonPoints.js';
-import { lineProtocolPoints, type LinePrecision } from './lineProtocolPoints.js';
+import { lineProtocolPoints, type LineProtocolOptions, type LinePrecision } from './lineProtocolPoints.js';
 import type { ParsedChunk } from './ParsedChunk.js';
 import type { TimeFormat } from './parseTime.js';
 
@@ -65,15 +65,20 @@ export function parsePoints(format: IngestFormat, input: AsyncIterable<Buffer>, 
         ...(s.resume === undefined ? {} : { resume: s.resume }),
       });
     case 'line':
-      return lineProtocolPoints(input, {
-        batchPoints: s.batchPoints,
-        now: s.now,
-        ...(s.tagPrefix === undefined ? {} : { tagPrefix: s.tagPrefix }),
-        ...(s.precision === undefined ? {} : { precision: s.precision }),
-        ...(s.sensorTag === undefined ? {} : { sensorTag: s.sensorTag }),
-        ...(s.resume === undefined ? {} : { resume: { lineOffset: s.resume.lineOffset, byteOffset: s.resume.byteOffset } }),
-      });
+      return lineProtocolPoints(input, lineProtocolOptions(s));
   }
+}
+
+/** The line-protocol parser's options among `s`. */
+export function lineProtocolOptions(s: ParseSettings): LineProtocolOptions {
+  return {
+    batchPoints: s.batchPoints,
+    now: s.now,
+    ...(s.tagPrefix === undefined ? {} : { tagPrefix: s.tagPrefix }),
+    ...(s.precision === undefined ? {} : { precision: s.precision }),
+    ...(s.sensorTag === undefined ? {} : { sensorTag: s.sensorTag }),
+    ...(s.resume === undefined ? {} : { resume: { lineOffset: s.resume.lineOffset, byteOffset: s.resume.byteOffset } }),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ChunkBuilder, type ParsedChunk } from './ParsedChunk.js';
+import { PlainLines } from './plainLines.js';
 
 export type LinePrecision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
 
@@ -35,53 +36,95 @@ export function toPrecision(text: string | undefined): LinePrecision | undefined
  * are truncated. Blank lines and `#` comments are skipped.
  */
 export async function* lineProtocolPoints(input: AsyncIterable<Buffer>, options: LineProtocolOptions): AsyncGenerator<ParsedChunk> {
-  const builder = new ChunkBuilder(options.batchPoints);
-  const precision = options.precision ?? 'ns';
-  const sensorTag = options.sensorTag ?? 'tag';
-  const prefix = options.tagPrefix ?? '';
-  let line = options.resume?.lineOffset ?? 0;
-  let offset = options.resume?.byteOffset ?? 0;
-  let carry: Buffer | undefined;
-  let skippingLongLine = false;
-  const series = new SeriesCache();
-  const parseLine = (text: string) => {
-    builder.row();
-    readLine(text, line, builder, precision, sensorTag, prefix, options.now, series);
-  };
-  for await (const chunk of input) {
-    const buf = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
-    carry = undefined;
+  const parser = new LineProtocolParser(options);
+  for await (const chunk of input) yield* parser.push(chunk);
+  yield* parser.end();
+}
+
+/**
+ * The line-protocol reading of `lineProtocolPoints`, fed piece by piece: `push` answers the chunks the
+ * piece completed, `end` the rest. Push-based so a worker thread can run it on the pieces it is sent
+ * (LineProtocolWorkerPool) as well as the generator on a stream.
+ */
+export class LineProtocolParser {
+  private readonly builder: ChunkBuilder;
+  private readonly precision: LinePrecision;
+  private readonly sensorTag: string;
+  private readonly prefix: string;
+  private line: number;
+  private offset: number;
+  private carry: Buffer | undefined;
+  private skippingLongLine = false;
+  private readonly series = new SeriesCache();
+  private readonly plain: PlainLines;
+
+  constructor(private readonly options: LineProtocolOptions) {
+    this.builder = new ChunkBuilder(options.batchPoints);
+    this.precision = options.precision ?? 'ns';
+    this.sensorTag = options.sensorTag ?? 'tag';
+    this.prefix = options.tagPrefix ?? '';
+    const sensorTag = this.sensorTag;
+    this.plain = new PlainLines(
+      { dropDigits: Math.max(0, NS_DIGITS[this.precision]), unitMs: WHOLE_UNIT_MS[this.precision] },
+      this.prefix,
+      (key) => sensorOfSeriesKey(key, sensorTag),
+    );
+    this.line = options.resume?.lineOffset ?? 0;
+    this.offset = options.resume?.byteOffset ?? 0;
+  }
+
+  /** Reads the complete lines of `chunk` (the rest is kept for the next); answers the chunks filled meanwhile. */
+  push(chunk: Buffer): ParsedChunk[] {
+    const out: ParsedChunk[] = [];
+    const builder = this.builder;
+    const buf = this.carry === undefined ? chunk : Buffer.concat([this.carry, chunk]);
+    this.carry = undefined;
     let start = 0;
     for (;;) {
       const end = buf.indexOf(10, start);
       if (end < 0) break;
-      line++;
-      if (skippingLongLine) skippingLongLine = false;
-      else if (end - start > MAX_LINE_BYTES) tooLong(builder, line);
+      this.line++;
+      if (this.skippingLongLine) this.skippingLongLine = false;
+      else if (end - start > MAX_LINE_BYTES) tooLong(builder, this.line);
       else {
-        const text = buf.toString('utf8', start, end > start && buf[end - 1] === 13 ? end - 1 : end);
-        if (isContent(text)) parseLine(text);
+        const lineEnd = end > start && buf[end - 1] === 13 ? end - 1 : end;
+        if (!this.plain.read(buf, start, lineEnd, builder)) {
+          const text = buf.toString('utf8', start, lineEnd);
+          if (isContent(text)) this.parseLine(text);
+        }
       }
-      offset += end - start + 1;
+      this.offset += end - start + 1;
       start = end + 1;
-      if (builder.full) yield builder.take(offset, line);
+      if (builder.full) out.push(builder.take(this.offset, this.line));
     }
     if (start < buf.length) {
       if (buf.length - start > MAX_LINE_BYTES) {
         // Keep none of an endless line: count it rejected once, skip to its end.
-        if (!skippingLongLine) tooLong(builder, line + 1);
-        skippingLongLine = true;
-        offset += buf.length - start;
-      } else carry = buf.subarray(start);
+        if (!this.skippingLongLine) tooLong(builder, this.line + 1);
+        this.skippingLongLine = true;
+        this.offset += buf.length - start;
+      } else this.carry = buf.subarray(start);
     }
+    return out;
   }
-  if (carry !== undefined && !skippingLongLine) {
-    line++;
-    const text = carry.toString('utf8');
-    if (isContent(text)) parseLine(text.endsWith('\r') ? text.slice(0, -1) : text);
-    offset += carry.length;
-  } else if (skippingLongLine) line++;
-  if (!builder.empty) yield builder.take(offset, line);
+
+  /** The input ended: reads its last line (without a newline) and answers what is left. */
+  end(): ParsedChunk[] {
+    const carry = this.carry;
+    this.carry = undefined;
+    if (carry !== undefined && !this.skippingLongLine) {
+      this.line++;
+      const text = carry.toString('utf8');
+      if (isContent(text)) this.parseLine(text.endsWith('\r') ? text.slice(0, -1) : text);
+      this.offset += carry.length;
+    } else if (this.skippingLongLine) this.line++;
+    return this.builder.empty ? [] : [this.builder.take(this.offset, this.line)];
+  }
+
+  private parseLine(text: string): void {
+    this.builder.row();
+    readLine(text, this.line, this.builder, this.precision, this.sensorTag, this.prefix, this.options.now, this.series);
+  }
 }
 
 function tooLong(builder: ChunkBuilder, line: number): void {
@@ -156,6 +199,26 @@ class SeriesCache {
     if (this.sensorBases.size >= 10_000) this.sensorBases.clear();
     this.sensorBases.set(key, sensorBase);
   }
+}
+
+/**
+ * The sensor a series key (measurement and tags, without a backslash) names, read as `readLine` reads the
+ * start of a line; undefined when readLine would reject it.
+ */
+function sensorOfSeriesKey(key: string, sensorTag: string): string | undefined {
+  const measurement = scan(key, 0, false, ', ');
+  if (measurement === '') return undefined;
+  let i = scanEnd;
+  let sensorBase = measurement;
+  while (key.charCodeAt(i) === COMMA) {
+    const tagKey = scan(key, i + 1, true, ',= ');
+    if (key.charCodeAt(scanEnd) !== EQUALS || tagKey === '') return undefined;
+    const value = scan(key, scanEnd + 1, false, ',= ');
+    if (value === '') return undefined;
+    if (tagKey === sensorTag) sensorBase = value;
+    i = scanEnd;
+  }
+  return i === key.length ? sensorBase : undefined;
 }
 
 /** The fields of the line being read (reused: readLine runs to completion, one line at a time). */

@@ -158,7 +158,7 @@ describe('PcaModelExecutionProvider', () => {
     await provider.execute(other, windowFrame(), window); // pushes MODEL out of the cache
     const readsAfterTraining = sensorData.reads;
     const loaded: string[] = [];
-    const load = ModelRevisionStore.prototype.load;
+    const load: ModelRevisionStore['load'] = Reflect.get(ModelRevisionStore.prototype, 'load'); // restored below
     ModelRevisionStore.prototype.load = function (this: ModelRevisionStore, key) {
       loaded.push(key.name);
       return load.call(this, key);

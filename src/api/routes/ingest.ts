@@ -7,12 +7,14 @@ import { ingestChunks, IngestRejectedError, type IngestSummary } from '../../ing
 import {
   bodyChunks,
   formatOfContentType,
+  lineProtocolOptions,
   mediaTypes,
   parsePoints,
   type IngestFormat,
   type ParseSettings,
 } from '../../ingest/ingestFormats.js';
 import { toPrecision } from '../../ingest/lineProtocolPoints.js';
+import { LineProtocolWorkerPool } from '../../ingest/LineProtocolWorkerPool.js';
 import type { ParsedChunk } from '../../ingest/ParsedChunk.js';
 import { timezoneProblem, toTimeFormat } from '../../ingest/parseTime.js';
 import { ApiProblem, badRequest, problemSchema, sendProblem } from '../problem.js';
@@ -122,6 +124,9 @@ export async function ingestRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   const limits = deps.config.ingest;
   // Concurrent requests share commits (group commit); each is answered once its own points are stored.
   const grouped = deps.sensorWriter === undefined ? undefined : new GroupCommitSensorWriter(deps.sensorWriter);
+  // Line protocol (the high-rate feeds) is parsed on worker threads, beside the main thread's store writes.
+  const lineParsers = new LineProtocolWorkerPool();
+  app.addHook('onClose', () => lineParsers.close());
 
   app.post<{ Querystring: IngestQuery }>(
     '/ingest',
@@ -158,8 +163,10 @@ export async function ingestRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       if (!createTags && deps.sensorExists === undefined)
         throw notOffered('sensor_information', deps.config.providers.sensor_information.type, 'a sensor lookup (create_tags=false)');
       try {
+        const input = body(request, deps);
+        const chunks = format === 'line' ? lineParsers.parse(input, lineProtocolOptions(settings)) : parsePoints(format, input, settings);
         const summary = await grouped.track(() =>
-          ingestChunks(parsePoints(format, body(request, deps), settings), grouped, {
+          ingestChunks(chunks, grouped, {
             partial: request.query.partial ?? false,
             createTags,
             maxListed: limits.maxListedRejections,

@@ -7,6 +7,12 @@ export type SqlParam = SqlScalar | SqlArray;
 export interface Statement {
   readonly sql: string;
   readonly params: readonly SqlParam[];
+  /**
+   * SQLite only: a cheaper statement with the same parameters and the same effect whenever it succeeds,
+   * tried first in the transaction (e.g. `sql` without its ON CONFLICT clause). When it fails on a
+   * constraint SQLite undoes it alone, and `sql` runs instead. PostgreSQL runs `sql`.
+   */
+  readonly sqliteFirst?: string;
 }
 
 export interface StatementResult {

@@ -52,8 +52,16 @@ export class SqliteRunner implements SqlRunner {
     return this.write(
       () =>
         statements.map((s) => {
-          const statement = this.prepare(s.sql);
           const params = bindable(s.params);
+          if (s.sqliteFirst !== undefined) {
+            try {
+              return { rows: [], changes: this.prepare(s.sqliteFirst).run(params).changes };
+            } catch (err) {
+              // SQLite undid the failed statement alone (ABORT); the transaction goes on with `sql`.
+              if (!isConstraintError(err)) throw err;
+            }
+          }
+          const statement = this.prepare(s.sql);
           if (statement.reader) {
             const rows = statement.all(params) as Record<string, unknown>[];
             return { rows, changes: rows.length };
@@ -119,4 +127,9 @@ function bindable(params: readonly SqlParam[]): readonly unknown[] {
     out[i] = p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p;
   }
   return out;
+}
+
+function isConstraintError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT');
 }

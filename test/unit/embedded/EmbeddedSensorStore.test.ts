@@ -61,6 +61,20 @@ describe('EmbeddedSensorStore', () => {
     expect(frame.quality.rawPoints).to.equal(2);
   });
 
+  it('overwrites points met again in full statements, keeping the new points of the statements before and after', async () => {
+    // On SQLite each statement is first tried as a plain INSERT; the one meeting stored points runs again as the upsert.
+    const seq = (from: number, n: number) => Array.from({ length: n }, (_, i) => T0 + (from + i) * 1_000);
+    await store.insertPoints([{ sensor: 'flow', timesMs: seq(0, 1000), values: seq(0, 1000).map(() => 1) }]);
+    const again = seq(-1000, 2500);
+    const values = again.map((_, i) => (i === 1700 ? NaN : 2));
+    expect(await store.insertPoints([{ sensor: 'flow', timesMs: again, values }])).to.deep.equal({ inserted: 2500, nonFinite: 1 });
+    const frame = await store.getData([flow], { fromMs: T0 - 1000 * 1_000, toMs: T0 + 1500 * 1_000 }, 1_000);
+    expect(frame.quality).to.include({ rawPoints: 2500, nonFinite: 1 });
+    const column = [...frame.columns[0]!];
+    expect(column.filter((v) => v === 2).length).to.equal(2499);
+    expect(column[1700]).to.be.NaN;
+  });
+
   it('inserts across statement and transaction boundaries and reports progress per committed batch', async () => {
     const count = 250_000; // more than one transaction of 20 statements of 10,666 rows
     const timesMs = Float64Array.from({ length: count }, (_, i) => T0 + i * 1_000);

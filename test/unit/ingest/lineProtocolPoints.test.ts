@@ -96,4 +96,50 @@ describe('lineProtocolPoints', () => {
       { line: 5, column: 'tag tag', reason: 'missing tag value' },
     ]);
   });
+
+  it('reads plain lines (the byte-level fast path) exactly as the general reading does', async () => {
+    // Each line twice: as given, and after a leading space, which only the general reading takes.
+    const lines = [
+      'm,tag=a value=1.5 1767225600123456789',
+      'm,tag=a value=-0 1000000',
+      'm,tag=a value=-12.25 1000000',
+      'm,tag=a value=007 1000000',
+      'm,tag=a value=0.1 1000000',
+      'm,tag=a value=123456789012345 1000000',
+      'm,tag=a value=1234567890123456 1000000',
+      'm,tag=a value=0.30000000000000004 1000000',
+      'm,tag=a value=1e3 1000000',
+      'm,tag=a value=.5 1000000',
+      'm,tag=a value=5. 1000000',
+      'm,tag=a value=+5 1000000',
+      'm,tag=a value=- 1000000',
+      'm,tag=a value=1i 1000000',
+      'm,tag=a value=t 1000000',
+      'm,tag=a value=1,x=2 1000000',
+      'm,tag=a value=1  1000000',
+      'm,tag=a value=1 1000000 ',
+      'm,tag=a value=1',
+      'm,tag=a value=1 999999',
+      'm,tag=a value=1 -1000000',
+      'm,tag=a value=1 12x',
+      'm,tag=a value=1 99999999999999999999999999',
+      'm,tag=a valu=1 1000000',
+      'm,tag=a value=1\t1000000',
+      'm,tag= value=1 1000000',
+      'm,tag=a,tag=b value=1 1000000',
+      'm,=a value=1 1000000',
+      ',tag=a value=1 1000000',
+      'm,tag=π value=1 1000000',
+      'm,tag=a\\ b value=1 1000000',
+      `m,tag=${'x'.repeat(1001)} value=1 1000000`,
+    ];
+    for (const line of lines) {
+      for (const precision of ['ns', 'us', 'ms', 's', 'h'] as const) {
+        const options = { precision, tagPrefix: 'p.' };
+        const fast = await read(`${line}\n${line}`, options);
+        const general = await read(` ${line}\n ${line}`, options);
+        expect(fast, `${line} (${precision})`).to.deep.equal(general);
+      }
+    }
+  });
 });
