@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { isSqliteLockContention } from './sql/errors.js';
 
 /** How often each process copies the WAL's committed pages back into the database file. */
 export const WAL_CHECKPOINT_INTERVAL_MS = 1_000;
@@ -27,8 +28,7 @@ export function startWalCheckpoints(connection: BetterSqlite3.Database, interval
       connection.pragma('wal_checkpoint(PASSIVE)');
     } catch (err) {
       // Another process checkpointing at the same moment answers SQLITE_BUSY: its checkpoint does the work.
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) return;
+      if (isSqliteLockContention(err)) return;
       // Anything else is not this timer's to handle, and the autocheckpoint still bounds the WAL: say it once.
       if (!warned) process.emitWarning(`SQLite WAL checkpoint failed: ${(err as Error).message}`, 'LatigoDatabaseWarning');
       warned = true;

@@ -1,10 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sqliteConnection } from './typeormDriverInternals.js';
 import type { Database } from '../Database.js';
 import { ProviderError } from '../../runtime/errors.js';
 import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
 import { SqliteWriteQueue } from './SqliteWriteQueue.js';
+import { isSqliteConstraint } from './errors.js';
 
 /**
  * SqlClient on SQLite: the better-sqlite3 connection under TypeORM, used directly.
@@ -42,13 +42,6 @@ export class SqliteRunner implements SqlRunner {
   }
 
   async transaction(statements: readonly Statement[]): Promise<StatementResult[]> {
-    const connection = this.connection();
-    // A TypeORM transaction (e.g. migrations) may be open on the shared connection between its awaits;
-    // joining it would tie our writes to its fate, so wait for it to end.
-    for (let waitedMs = 0; connection.inTransaction; waitedMs += 5) {
-      if (waitedMs > 10_000) throw new ProviderError('another transaction holds the database connection', { retryable: true });
-      await sleep(5);
-    }
     return this.write(
       () =>
         statements.map((s) => {
@@ -58,7 +51,7 @@ export class SqliteRunner implements SqlRunner {
               return { rows: [], changes: this.prepare(s.sqliteFirst).run(params).changes };
             } catch (err) {
               // SQLite undid the failed statement alone (ABORT); the transaction goes on with `sql`.
-              if (!isConstraintError(err)) throw err;
+              if (!isSqliteConstraint(err)) throw err;
             }
           }
           const statement = this.prepare(s.sql);
@@ -75,12 +68,13 @@ export class SqliteRunner implements SqlRunner {
   /**
    * Runs `work` (synchronous) in a transaction of its own, committed, as SqliteWriteQueue takes it. Inside a
    * transaction someone else opened (a TypeORM migration calling a store) `work` joins it, as a plain
-   * statement would, unless `joinOpen` is false: then it waits for that transaction to end.
+   * statement would, unless `joinOpen` is false: then the queue waits for that transaction to end, since
+   * joining it would tie a transaction's writes to the fate of another's.
    */
-  private write<T>(work: () => T, options: { joinOpen: boolean } = { joinOpen: true }): Promise<T> {
+  private async write<T>(work: () => T, options: { joinOpen: boolean } = { joinOpen: true }): Promise<T> {
     const connection = this.connection();
-    if (connection.inTransaction && options.joinOpen) return Promise.resolve(work());
-    return SqliteWriteQueue.of(connection).write(work);
+    if (connection.inTransaction && options.joinOpen) return work();
+    return await SqliteWriteQueue.of(connection).write(work);
   }
 
   private prepare(sql: string, asArrays = false): BetterSqlite3.Statement {
@@ -127,9 +121,4 @@ function bindable(params: readonly SqlParam[]): readonly unknown[] {
     out[i] = p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p;
   }
   return out;
-}
-
-function isConstraintError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT');
 }

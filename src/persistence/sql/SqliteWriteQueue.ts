@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isSqliteLockContention } from './errors.js';
 
 /** How often the queue tries the write lock again while another process holds it. */
 const LOCK_POLL_MS = 1;
@@ -120,7 +121,7 @@ export class SqliteWriteQueue {
       this.begin.run();
       return true;
     } catch (err) {
-      if (isBusy(err)) {
+      if (isSqliteLockContention(err)) {
         this.lastBusy = err as Error;
         return false;
       }
@@ -148,8 +149,3 @@ export class SqliteWriteQueue {
 
 /** Keyed by the connection, whose lifetime TypeORM owns: a closed connection's queue goes with it. */
 const queues = new WeakMap<BetterSqlite3.Database, SqliteWriteQueue>();
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
-}

@@ -26,6 +26,17 @@ export function toProviderError(err: unknown, operation: string): Error {
   return new ProviderError(`${operation} failed${code ? ` (${code})` : ''}: ${detail}`, { retryable, cause: err });
 }
 
+/** SQLite's answer when another connection holds the lock it needs (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
+export function isSqliteLockContention(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** SQLite refused a write for a constraint (SQLITE_CONSTRAINT and its extended codes: unique, check, ...). */
+export function isSqliteConstraint(err: unknown): boolean {
+  return errorCode(err)?.startsWith('SQLITE_CONSTRAINT') ?? false;
+}
+
 /** PostgreSQL SQLSTATEs worth another attempt. Class 08 is every connection exception. */
 const RETRYABLE_SQLSTATES = new Set([
   '40001', // serialization_failure
@@ -41,7 +52,7 @@ const RETRYABLE_SQLSTATES = new Set([
 const RETRYABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 function isRetryableCode(code: string): boolean {
-  if (code.startsWith('SQLITE_')) return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+  if (code.startsWith('SQLITE_')) return isSqliteLockContention({ code });
   return RETRYABLE_SQLSTATES.has(code) || code.startsWith('08') || RETRYABLE_NODE_CODES.has(code);
 }
 

@@ -15,6 +15,9 @@ describe('SqlClient', () => {
   });
 
   const insert = (name: string) => ({ sql: 'INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', params: [name, 1] });
+  /** Another connection to the test's database file, as another process would have. */
+  const secondConnection = (busyTimeoutMs = 5000) =>
+    openDatabase({ url: `sqlite:${String(temp.db.dataSource.options.database)}`, busyTimeoutMs, logQueries: false });
   const names = async () => (await sql.query<{ name: string }>('SELECT name FROM scheduler_state ORDER BY name', [])).map((r) => r.name);
 
   it('runs a transaction all or nothing', async () => {
@@ -49,8 +52,7 @@ describe('SqlClient', () => {
   it("waits for another connection's write lock on the event loop, not in SQLite's sleeping busy handler", async () => {
     // The holder is a second connection in this same thread: had the waiter blocked the thread, the holder
     // could never commit and the write would fail with SQLITE_BUSY after the busy timeout.
-    const path = String(temp.db.dataSource.options.database);
-    const holder = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 5000, logQueries: false });
+    const holder = await secondConnection();
     try {
       await holder.dataSource.query('BEGIN IMMEDIATE');
       await holder.dataSource.query('INSERT INTO scheduler_state (name, updated_at) VALUES (?, ?)', ['holder', 1]);
@@ -75,8 +77,7 @@ describe('SqlClient', () => {
   });
 
   it('commits the writes that queued behind the lock together, each all or nothing on its own', async () => {
-    const path = String(temp.db.dataSource.options.database);
-    const holder = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 5000, logQueries: false });
+    const holder = await secondConnection();
     try {
       await holder.dataSource.query('BEGIN IMMEDIATE');
       const first = sql.transaction([insert('a'), insert('b')]);
@@ -99,9 +100,8 @@ describe('SqlClient', () => {
   });
 
   it("fails a write with SQLite's SQLITE_BUSY once it waited the busy timeout for the lock", async () => {
-    const path = String(temp.db.dataSource.options.database);
-    const holder = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 5000, logQueries: false });
-    const waiter = await openDatabase({ url: `sqlite:${path}`, busyTimeoutMs: 100, logQueries: false });
+    const holder = await secondConnection();
+    const waiter = await secondConnection(100);
     try {
       await holder.dataSource.query('BEGIN IMMEDIATE');
       const err = await new SqlClient(waiter).transaction([insert('late')]).then(
