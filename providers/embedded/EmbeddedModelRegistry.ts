@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { setImmediate } from 'node:timers/promises';
 import type { CallOptions } from '../../src/contracts/CallOptions.js';
 import type { DescribeModelOptions, ModelInformationProvider } from '../../src/contracts/ModelInformationProvider.js';
@@ -23,6 +24,12 @@ interface ServedModel {
   readonly revision: string;
 }
 
+/** A stored definition's text and what parsing it gave, by model key: a Map or a bounded LRUCache. */
+interface ParsedCache {
+  get(key: string): { text: string; served: ServedModel | InvalidDataError } | undefined;
+  set(key: string, value: { text: string; served: ServedModel | InvalidDataError }): unknown;
+}
+
 const sql = {
   listModels: 'SELECT name, definition, updated_at FROM model_definition WHERE project = ?',
   // Listing thousands of models often: the stamps say which definitions changed since they were parsed.
@@ -45,6 +52,13 @@ const sql = {
 const STAMPS_PER_READ = 1_000;
 
 /**
+ * Models whose description, and whose definition parsed for describeModel, are kept in memory. An executor
+ * describes each model once a task, and a cycle over thousands of models reuses none of them before the next
+ * cycle: keeping every one cost an executor ~15 MB at 4,500 models (cycle-embedded) for nothing.
+ */
+export const MAX_DESCRIBED_MODELS = 1_000;
+
+/**
  * Models declared in configuration (`model_info.models`) and in the `model_definition` table; on a
  * name clash the configuration wins. A model's revision is a hash of its definition, so it changes
  * exactly when the definition does, and a description cached under a revision never goes stale.
@@ -58,15 +72,21 @@ export class EmbeddedModelRegistry implements ModelInformationProvider, ModelWri
   private readonly stamps = new Map<string, number>();
   /** Each project's valid stored models as listed (by name), with the stamps they were read at. */
   private readonly listings = new Map<string, { stamps: Map<string, number>; summaries: readonly ModelSummary[] }>();
-  /** The description of each model's latest described revision. */
-  private readonly descriptions = new Map<string, ModelDescription>();
+  /** The description of each recently described model's latest revision. */
+  private readonly descriptions: LRUCache<string, ModelDescription>;
+  /** Definitions parsed for describeModel that no listing holds in `parsed`, the recently described first. */
+  private readonly found: LRUCache<string, { text: string; served: ServedModel | InvalidDataError }>;
 
   constructor(
     db: Database,
     config: EmbeddedModelInfoConfig,
     private readonly log: Logger,
+    options: { maxDescribedModels?: number } = {},
   ) {
     this.sql = new SqlClient(db);
+    const max = options.maxDescribedModels ?? MAX_DESCRIBED_MODELS;
+    this.descriptions = new LRUCache({ max });
+    this.found = new LRUCache({ max });
     config.models.forEach((definition, i) => {
       const problem = definitionProblem(definition);
       if (problem) throw new ConfigError(`model_info.models.${i}`, problem);
@@ -182,6 +202,7 @@ export class EmbeddedModelRegistry implements ModelInformationProvider, ModelWri
     try {
       const deleted = await this.sql.run(sql.deleteModel, [model.project, model.name]);
       this.parsed.delete(key(model.project, model.name));
+      this.found.delete(key(model.project, model.name));
       this.stamps.delete(key(model.project, model.name));
       this.descriptions.delete(key(model.project, model.name));
       return deleted > 0;
@@ -251,12 +272,17 @@ export class EmbeddedModelRegistry implements ModelInformationProvider, ModelWri
     const declared = this.declared.get(key(project, name));
     if (declared) return declared;
     const [row] = await this.sql.query<{ definition: string }>(sql.getModel, [project, name]);
-    return row === undefined ? undefined : this.parse(project, name, row.definition);
+    if (row === undefined) return undefined;
+    const k = key(project, name);
+    // A model the listing parsed is read from there; any other goes to the bounded `found`, not to `parsed`,
+    // which would grow by every model an executor ever described.
+    return this.parse(project, name, row.definition, this.parsed.has(k) ? this.parsed : this.found);
   }
 
-  private parse(project: string, name: string, text: string): ServedModel | InvalidDataError {
+  /** The served model of a stored definition's text, parsed once per text and kept in `cache`. */
+  private parse(project: string, name: string, text: string, cache: ParsedCache = this.parsed): ServedModel | InvalidDataError {
     const k = key(project, name);
-    const known = this.parsed.get(k);
+    const known = cache.get(k);
     if (known?.text === text) return known.served;
     let served: ServedModel | InvalidDataError;
     try {
@@ -267,7 +293,7 @@ export class EmbeddedModelRegistry implements ModelInformationProvider, ModelWri
       served = new InvalidDataError(`model ${project}/${name}: definition is not JSON`, { cause: err });
     }
     if (isInvalidDataError(served)) this.log.warn('invalid model definition skipped', { project, model: name, reason: served.message });
-    this.parsed.set(k, { text, served });
+    cache.set(k, { text, served });
     return served;
   }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { performance } from 'node:perf_hooks';
 import type { CallOptions } from '../../src/contracts/CallOptions.js';
 import type { ModelExecutionProvider, ModelStatus } from '../../src/contracts/ModelExecutionProvider.js';
@@ -67,9 +68,8 @@ export const MAX_CACHED_MODELS = 1_000;
  */
 export class PcaModelExecutionProvider implements ModelExecutionProvider {
   private readonly store: ModelRevisionStore;
-  /** Trained models by model key, then revision; in order of use, the least recently used first. */
-  private readonly trained = new Map<string, Map<string, TrainedModel>>();
-  private readonly maxCachedModels: number;
+  /** Trained models by model key, then revision; the least recently used model goes first when it is full. */
+  private readonly trained: LRUCache<string, Map<string, TrainedModel>>;
   /** Trainings in progress: concurrent tasks of one untrained revision share one training. */
   private readonly training = new Map<string, Promise<TrainedModel>>();
   /** Why the last training of a revision failed in this process, for `status`. */
@@ -89,7 +89,7 @@ export class PcaModelExecutionProvider implements ModelExecutionProvider {
     this.store = new ModelRevisionStore(db);
     this.clock = options.clock ?? systemClock;
     this.untrainableRetryMs = options.untrainableRetryMs ?? UNTRAINABLE_RETRY_MS;
-    this.maxCachedModels = options.maxCachedModels ?? MAX_CACHED_MODELS;
+    this.trained = new LRUCache({ max: options.maxCachedModels ?? MAX_CACHED_MODELS });
   }
 
   async register(model: ModelDescription, options?: CallOptions): Promise<ModelStatus> {
@@ -340,24 +340,13 @@ export class PcaModelExecutionProvider implements ModelExecutionProvider {
   }
 
   private cached(key: RevisionKey): TrainedModel | undefined {
-    const id = modelKey(key);
-    const revisions = this.trained.get(id);
-    const trained = revisions?.get(key.revision);
-    if (trained !== undefined) {
-      // Moved to the end: a Map iterates in insertion order, so the first key is the least recently used.
-      this.trained.delete(id);
-      this.trained.set(id, revisions!);
-    }
-    return trained;
+    return this.trained.get(modelKey(key))?.get(key.revision);
   }
 
   private remember(key: RevisionKey, trained: TrainedModel): void {
     const id = modelKey(key);
     let revisions = this.trained.get(id);
-    if (!revisions) {
-      if (this.trained.size >= this.maxCachedModels) this.trained.delete(this.trained.keys().next().value!);
-      this.trained.set(id, (revisions = new Map<string, TrainedModel>()));
-    }
+    if (!revisions) this.trained.set(id, (revisions = new Map<string, TrainedModel>()));
     revisions.set(key.revision, trained);
   }
 }

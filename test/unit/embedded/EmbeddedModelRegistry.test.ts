@@ -165,6 +165,27 @@ describe('EmbeddedModelRegistry', () => {
     expect(await registry.describeModel('plant', 'pump')).to.equal(second);
   });
 
+  it('keeps only the most recently described models: one pushed out is described afresh from the sensor store', async () => {
+    const registry = new EmbeddedModelRegistry(temp.db, parseEmbeddedModelInfoConfig({}, 'model_info'), silentLogger, {
+      maxDescribedModels: 2,
+    });
+    await registry.saveModels(['a', 'b', 'c'].map((name) => definition({ name })));
+    const first = await registry.describeModel('plant', 'a');
+    await registry.describeModel('plant', 'b');
+    await sensors.upsertSensors([{ name: 'flow', asset: 'moved', unit: 'm3/h' }]);
+    // b was used last: a is still cached, so the change is not seen yet (the cache test above says why that is safe).
+    expect(await registry.describeModel('plant', 'a')).to.equal(first);
+    await registry.describeModel('plant', 'c'); // pushes out b, the least recently used
+    await registry.describeModel('plant', 'a');
+    const bAgain = await registry.describeModel('plant', 'b');
+    expect(bAgain.inputTags[0]).to.deep.equal({ name: 'flow', asset: 'moved', unit: 'm3/h' });
+    await registry.describeModel('plant', 'c'); // pushes out a
+    const aAgain = await registry.describeModel('plant', 'a');
+    expect(aAgain).to.not.equal(first);
+    expect(aAgain.inputTags[0]).to.deep.equal({ name: 'flow', asset: 'moved', unit: 'm3/h' });
+    expect(aAgain.revision).to.equal(first.revision);
+  });
+
   it('reuses an unchanged listing, and lists what another registry (another process) saved, changed or deleted since', async () => {
     const lister = registryWith();
     const other = registryWith();
