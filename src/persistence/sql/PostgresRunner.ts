@@ -102,4 +102,4 @@ function literal(value: SqlParam): string {
   return text === null ? 'NULL' : quoteLiteral(text);
 }
 
-const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): string | null } }).utils.prepareValue;
+const prepareValue = (pg as unknown as { utils: { prepareValue: (value: unknown) => string | null } }).utils.prepareValue;
