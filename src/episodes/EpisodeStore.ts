@@ -30,6 +30,13 @@ export interface EpisodeFilter {
   limit: number;
 }
 
+/** A model's row in `episode_model`: the version recomputations are ordered by, and what they compute with. */
+interface ModelStateRow {
+  readonly version: number | string;
+  readonly horizon_ms: number | string;
+  readonly resolution_ms: number | string;
+}
+
 /** How often a recomputation that lost a race with another write for the same model starts again. */
 const MAX_RECOMPUTE_ATTEMPTS = 20;
 
@@ -70,19 +77,27 @@ export class EpisodeStore {
               ON CONFLICT (project, model, revision) DO UPDATE SET
                 horizon_ms = CASE WHEN excluded.horizon_ms > episode_model.horizon_ms THEN excluded.horizon_ms ELSE episode_model.horizon_ms END,
                 resolution_ms = excluded.resolution_ms,
-                version = episode_model.version + 1`,
+                version = episode_model.version + 1
+              RETURNING version, horizon_ms, resolution_ms`,
         params: [key.project, key.model, key.revision, resolutionMs, window.toMs],
       },
     ];
-    await this.sql.transaction(statements);
-    return this.recompute(key, window);
+    const results = await this.sql.transaction(statements);
+    // The model's state as this transaction left it: the first recomputation need not read it again.
+    const state = results[results.length - 1]?.rows[0] as ModelStateRow | undefined;
+    return this.recomputeFrom(key, window, state);
   }
 
   /** Recomputes the episodes touching `range` (and every open one of the model) from the stored points. */
-  async recompute(key: EpisodeKey, range: TimeRange): Promise<EpisodeChange[]> {
+  recompute(key: EpisodeKey, range: TimeRange): Promise<EpisodeChange[]> {
+    return this.recomputeFrom(key, range, undefined);
+  }
+
+  /** `recompute`, its first attempt starting from `known` (read when undefined; every later attempt reads it). */
+  private async recomputeFrom(key: EpisodeKey, range: TimeRange, known: ModelStateRow | undefined): Promise<EpisodeChange[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.recomputeOnce(key, range);
+        return await this.recomputeOnce(key, range, attempt === 1 ? known : undefined);
       } catch (err) {
         if (!isStaleVersion(err)) throw toProviderError(err, 'episodes');
         if (attempt >= MAX_RECOMPUTE_ATTEMPTS) {
@@ -95,12 +110,16 @@ export class EpisodeStore {
     }
   }
 
-  private async recomputeOnce(key: EpisodeKey, range: TimeRange): Promise<EpisodeChange[]> {
+  private async recomputeOnce(key: EpisodeKey, range: TimeRange, known: ModelStateRow | undefined): Promise<EpisodeChange[]> {
     const keyParams = [key.project, key.model, key.revision];
-    const [state] = await this.rawSql.query<{ version: number | string; horizon_ms: number | string; resolution_ms: number | string }>(
-      `SELECT version, horizon_ms, resolution_ms FROM episode_model WHERE project = ? AND model = ? AND revision = ?`,
-      keyParams,
-    );
+    const state =
+      known ??
+      (
+        await this.rawSql.query<ModelStateRow>(
+          `SELECT version, horizon_ms, resolution_ms FROM episode_model WHERE project = ? AND model = ? AND revision = ?`,
+          keyParams,
+        )
+      )[0];
     if (state === undefined) return [];
     const version = Number(state.version);
     const resolutionMs = Number(state.resolution_ms);

@@ -65,6 +65,29 @@ describe('SqlClient on PostgreSQL', function () {
     expect(await sql.run('UPDATE scheduler_state SET updated_at = ?', [3])).to.equal(1);
   });
 
+  it('keeps every value a transaction writes as it was given: quotes, backslashes, unicode, numbers, booleans, arrays, NULL', async () => {
+    const text = `it's a "quote", a back\\slash \\' and ? æøå 🌡️`;
+    const [row] = (
+      await sql.transaction([
+        {
+          sql:
+            'SELECT CAST(? AS text) AS text, CAST(? AS double precision) AS x, CAST(? AS bigint) AS n, CAST(? AS boolean) AS b, ' +
+            'CAST(? AS text) AS missing, CAST(? AS text[]) AS texts, CAST(? AS double precision[]) AS xs',
+          params: [text, 0.1 + 0.2, Date.UTC(2026, 11, 7), false, null, [text, null, '{"a":1}'], [1.5e-7, -2, 1e300]],
+        },
+      ])
+    )[0]!.rows;
+    expect(row).to.deep.equal({
+      text,
+      x: 0.1 + 0.2,
+      n: Date.UTC(2026, 11, 7),
+      b: false,
+      missing: null,
+      texts: [text, null, '{"a":1}'],
+      xs: [1.5e-7, -2, 1e300],
+    });
+  });
+
   it('runs a transaction all or nothing, and a duplicate key is a permanent error', async () => {
     const err = await rejection(sql.transaction([insert('a'), insert('b'), insert('a')]));
     expect(err).to.have.property('code', '23505');

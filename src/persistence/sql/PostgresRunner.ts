@@ -1,6 +1,6 @@
-import type { PoolClient, QueryArrayConfig, QueryConfig, QueryResult } from 'pg';
+import pg, { type PoolClient, type QueryArrayConfig, type QueryConfig, type QueryResult } from 'pg';
 import type { Database } from '../Database.js';
-import { toNumberedPlaceholders } from './placeholders.js';
+import { quoteLiteral, toNumberedPlaceholders, withInlinedLiterals } from './placeholders.js';
 import { obtainPostgresClient } from './typeormDriverInternals.js';
 import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
 
@@ -31,19 +31,20 @@ export class PostgresRunner implements SqlRunner {
   }
 
   async transaction(statements: readonly Statement[]): Promise<StatementResult[]> {
+    // One round trip: BEGIN, the statements and COMMIT go as one simple-query message, the parameters
+    // written in as literals. Sent one by one, each statement waited for this process's event loop to
+    // read the answer before the next went out, and the locks a transaction takes (the outbox's append
+    // lock above all, see EventOutbox) were held through every one of those waits.
+    const text = ['BEGIN', ...statements.map((s) => withInlinedLiterals(s.sql, s.params.map(literal))), 'COMMIT'].join(';\n');
     return this.withClient(async (client, discard) => {
-      await client.query('BEGIN');
       try {
-        const results: StatementResult[] = [];
-        for (const s of statements) {
-          const result: QueryResult<Record<string, unknown>> = await client.query<Record<string, unknown>>(objects(s.sql, s.params));
-          results.push({ rows: result.rows ?? [], changes: result.rowCount ?? 0 });
-        }
-        await client.query('COMMIT');
-        return results;
+        // Several statements in one message: node-postgres resolves with one result per statement.
+        const results = (await client.query(text)) as unknown as QueryResult<Record<string, unknown>>[];
+        return results.slice(1, -1).map((result) => ({ rows: result.rows ?? [], changes: result.rowCount ?? 0 }));
       } catch (err) {
-        // The first error is the one to report. A ROLLBACK that fails means the connection broke (the
-        // server rolls back by itself); it must not go back to the pool in the middle of a transaction.
+        // The first error is the one to report; the server skipped the rest of the message, COMMIT
+        // included, and left the transaction aborted. A ROLLBACK that fails means the connection broke
+        // (the server rolls back by itself); it must not go back to the pool in the middle of a transaction.
         await client.query('ROLLBACK').catch(discard);
         throw err;
       }
@@ -90,3 +91,15 @@ function objects(sql: string, params: readonly SqlParam[]): QueryConfig {
 function arrays(sql: string, params: readonly SqlParam[]): QueryArrayConfig {
   return { text: toNumberedPlaceholders(sql), values: params as unknown[], rowMode: 'array' };
 }
+
+/**
+ * A parameter as an SQL literal: the text node-postgres would bind for it (pg.utils.prepareValue: numbers
+ * and booleans as their text, arrays as array literals), quoted, so the server types it as it types an
+ * untyped parameter ('unknown', resolved by its context).
+ */
+function literal(value: SqlParam): string {
+  const text = prepareValue(value);
+  return text === null ? 'NULL' : quoteLiteral(text);
+}
+
+const prepareValue = (pg as unknown as { utils: { prepareValue: (value: unknown) => string | null } }).utils.prepareValue;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { toNumberedPlaceholders } from '../../../src/persistence/sql/placeholders.js';
+import { quoteLiteral, toNumberedPlaceholders, withInlinedLiterals } from '../../../src/persistence/sql/placeholders.js';
 
 describe('toNumberedPlaceholders', () => {
   it('numbers each ? in order', () => {
@@ -23,5 +23,29 @@ describe('toNumberedPlaceholders', () => {
     expect(toNumberedPlaceholders(sql)).to.equal(
       `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8), ($9, $10), ($11, $12)`,
     );
+  });
+});
+
+describe('withInlinedLiterals', () => {
+  it('puts each literal in the place of its ?, leaving a ? inside quotes alone', () => {
+    expect(withInlinedLiterals(`SELECT '?', "odd?name", ? FROM t WHERE x = ? AND y IN (?)`, ["'a'", 'NULL', "'?'"])).to.equal(
+      `SELECT '?', "odd?name", 'a' FROM t WHERE x = NULL AND y IN ('?')`,
+    );
+  });
+
+  it('refuses fewer or more values than placeholders', () => {
+    expect(() => withInlinedLiterals('SELECT ?, ?', ["'a'"])).to.throw('1 values given for 2 ? placeholders');
+    expect(() => withInlinedLiterals('SELECT 1', ["'a'"])).to.throw('1 values given for 0 ? placeholders');
+  });
+});
+
+describe('quoteLiteral', () => {
+  it('doubles single quotes', () => {
+    expect(quoteLiteral("it's")).to.equal("'it''s'");
+  });
+
+  it('writes an E literal with doubled backslashes when the text has a backslash', () => {
+    expect(quoteLiteral('{"a\\"b"}')).to.equal(` E'{"a\\\\"b"}'`);
+    expect(quoteLiteral("\\'")).to.equal(` E'\\\\'''`);
   });
 });
