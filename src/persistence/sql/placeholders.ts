@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * The embedded providers write SQL once, with SQLite's `?` placeholders; PostgreSQL numbers them
  * (`$1`, `$2`, …). `toNumberedPlaceholders` rewrites one into the other; `withInlinedLiterals` writes
@@ -8,17 +10,11 @@
  * comments containing `?`, and PostgreSQL's jsonb operators `?`, `?|`, `?&`.
  */
 export function toNumberedPlaceholders(sql: string): string {
-  let cached = rewritten.get(sql);
-  if (cached === undefined) {
-    cached = rewrite(sql);
-    // Statements come in a few shapes (hot single-row ones, full chunks, one remainder per call).
-    if (rewritten.size >= 200) rewritten.delete(rewritten.keys().next().value!);
-    rewritten.set(sql, cached);
-  }
-  return cached;
+  return rewritten.memo(sql);
 }
 
-const rewritten = new Map<string, string>();
+// Statements come in a few shapes (hot single-row ones, full chunks, one remainder per call): 200 hold them all.
+const rewritten = new LRUCache<string, string>({ max: 200, memoMethod: (sql) => rewrite(sql) });
 
 function rewrite(sql: string): string {
   const parts = cutAtPlaceholders(sql);
@@ -32,12 +28,7 @@ function rewrite(sql: string): string {
  * statement sent without bound parameters. Throws when the counts differ.
  */
 export function withInlinedLiterals(sql: string, literals: readonly string[]): string {
-  let parts = split.get(sql);
-  if (parts === undefined) {
-    parts = cutAtPlaceholders(sql);
-    if (split.size >= 200) split.delete(split.keys().next().value!);
-    split.set(sql, parts);
-  }
+  const parts = split.memo(sql);
   if (parts.length !== literals.length + 1) {
     throw new Error(`${literals.length} values given for ${parts.length - 1} ? placeholders: ${sql.slice(0, 120)}`);
   }
@@ -46,8 +37,8 @@ export function withInlinedLiterals(sql: string, literals: readonly string[]): s
   return text;
 }
 
-/** Statements cut at their placeholders, as for `rewritten`. */
-const split = new Map<string, string[]>();
+/** Statements cut at their placeholders, as many as `rewritten` holds. */
+const split = new LRUCache<string, string[]>({ max: 200, memoMethod: (sql) => cutAtPlaceholders(sql) });
 
 /**
  * `text` as a string literal that means `text` whatever `standard_conforming_strings` says (pg.escapeLiteral's
