@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { openDatabase } from '../../../src/persistence/dataSource.js';
 import { SqlClient, valuesList } from '../../../src/persistence/sql/SqlClient.js';
+import { sqliteConnection } from '../../../src/persistence/sql/typeormDriverInternals.js';
 import { openTempDatabase, type TempDatabase } from '../embedded/tempDatabase.js';
 
 describe('SqlClient', () => {
@@ -96,6 +97,26 @@ describe('SqlClient', () => {
       expect(await names()).to.deep.equal(['a', 'b', 'd']);
     } finally {
       await holder.close();
+    }
+  });
+
+  it("leaves the connection's busy timeout as configured after trying the lock, taken or not", async () => {
+    const holder = await secondConnection();
+    const waiter = await secondConnection(1234);
+    const busyTimeout = () => sqliteConnection(waiter)!.pragma('busy_timeout', { simple: true });
+    try {
+      await new SqlClient(waiter).transaction([insert('free')]);
+      expect(busyTimeout(), 'after a write that found the lock free').to.equal(1234);
+      await holder.dataSource.query('BEGIN IMMEDIATE');
+      const queued = new SqlClient(waiter).transaction([insert('queued')]);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // a few tries of the taken lock
+      expect(busyTimeout(), 'while the lock is tried again').to.equal(1234);
+      await holder.dataSource.query('COMMIT');
+      await queued;
+      expect(busyTimeout(), 'after the queued write').to.equal(1234);
+    } finally {
+      await holder.close();
+      await waiter.close();
     }
   });
 
