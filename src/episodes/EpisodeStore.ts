@@ -1,7 +1,15 @@
 import type { PredictionSet } from '../domain/Prediction.js';
 import type { TimeRange } from '../domain/TimeRange.js';
 import type { Database } from '../persistence/Database.js';
-import { inList, rowsPerStatement, SqlClient, valuesList, type SqlParam, type Statement } from '../persistence/sql/SqlClient.js';
+import {
+  inList,
+  rowsPerStatement,
+  SqlClient,
+  valuesList,
+  type SqlParam,
+  type Statement,
+  type StatementResult,
+} from '../persistence/sql/SqlClient.js';
 import { toProviderError } from '../persistence/sql/errors.js';
 import type { Clock } from '../runtime/clock.js';
 import { ProviderError } from '../runtime/errors.js';
@@ -37,6 +45,58 @@ interface ModelStateRow {
   readonly resolution_ms: number | string;
 }
 
+/** A read a recomputation needs; it is answered with the statement's rows. */
+interface Read {
+  readonly sql: string;
+  readonly params: readonly SqlParam[];
+}
+
+/** What a recomputation writes, and the changes that makes. */
+interface Recomputed {
+  readonly changes: EpisodeChange[];
+  readonly statements: Statement[];
+}
+
+type Recomputation = Generator<Read, Recomputed | undefined, Record<string, unknown>[]>;
+
+/** Runs a recomputation's reads one after another with `answer` (synchronous: inside a SQLite transaction). */
+function runSync(recomputation: Recomputation, answer: (read: Read) => Record<string, unknown>[]): Recomputed | undefined {
+  let step = recomputation.next();
+  while (!step.done) step = recomputation.next(answer(step.value));
+  return step.value;
+}
+
+/** Runs a recomputation's reads one after another with `answer`, awaiting each. */
+async function runAsync(
+  recomputation: Recomputation,
+  answer: (read: Read) => Promise<Record<string, unknown>[]>,
+): Promise<Recomputed | undefined> {
+  let step = recomputation.next();
+  while (!step.done) step = recomputation.next(await answer(step.value));
+  return step.value;
+}
+
+const MODEL_STATE_SQL = `SELECT version, horizon_ms, resolution_ms FROM episode_model WHERE project = ? AND model = ? AND revision = ?`;
+
+const POINTS_SQL = `SELECT time_ms, score, threshold, contributions FROM anomaly_point
+       WHERE project = ? AND model = ? AND revision = ? AND time_ms >= ? AND time_ms <= ? ORDER BY time_ms`;
+
+interface AnomalyPointRow {
+  readonly time_ms: number | string;
+  readonly score: number;
+  readonly threshold: number;
+  readonly contributions: string;
+}
+
+function anomalyPointFromRow(r: AnomalyPointRow): AnomalyPoint {
+  return {
+    timeMs: Number(r.time_ms),
+    score: Number(r.score),
+    threshold: Number(r.threshold),
+    contributions: JSON.parse(r.contributions) as Record<string, number>,
+  };
+}
+
 /** How often a recomputation that lost a race with another write for the same model starts again. */
 const MAX_RECOMPUTE_ATTEMPTS = 20;
 
@@ -62,42 +122,62 @@ export class EpisodeStore {
     this.rawSql = new SqlClient(db);
   }
 
-  /** Records the set's anomalous points (replacing the window's earlier ones) and recomputes the episodes around it. */
+  /**
+   * Records the set's anomalous points (replacing the window's earlier ones) and recomputes the episodes
+   * around it. On SQLite both happen in one synchronous transaction holding the write lock (nothing can
+   * change between the reads and the writes); on PostgreSQL the recomputation is a transaction of its own,
+   * ordered by the model's version.
+   */
   async record(predictions: PredictionSet, resolutionMs: number): Promise<EpisodeChange[]> {
     const key: EpisodeKey = { project: predictions.project, model: predictions.model, revision: predictions.revision };
     const { window } = predictions;
-    const statements: Statement[] = [
-      {
-        sql: `DELETE FROM anomaly_point WHERE project = ? AND model = ? AND revision = ? AND time_ms >= ? AND time_ms < ?`,
-        params: [key.project, key.model, key.revision, window.fromMs, window.toMs],
-      },
-      ...pointInserts(key, anomalousPoints(predictions)),
-      {
-        sql: `INSERT INTO episode_model (project, model, revision, resolution_ms, horizon_ms, version) VALUES (?, ?, ?, ?, ?, 1)
-              ON CONFLICT (project, model, revision) DO UPDATE SET
-                horizon_ms = CASE WHEN excluded.horizon_ms > episode_model.horizon_ms THEN excluded.horizon_ms ELSE episode_model.horizon_ms END,
-                resolution_ms = excluded.resolution_ms,
-                version = episode_model.version + 1
-              RETURNING version, horizon_ms, resolution_ms`,
-        params: [key.project, key.model, key.revision, resolutionMs, window.toMs],
-      },
-    ];
+    const points = anomalousPoints(predictions);
+    const statements = recordStatements(key, window, points, resolutionMs);
+    // The model's state as the record left it (its upsert's RETURNING): the recomputation need not read it again.
+    const stateOf = (results: StatementResult[]) => results[results.length - 1]?.rows[0] as ModelStateRow | undefined;
+    // Nothing stored or withdrawn: only an open episode can change (the predictions' horizon moved).
+    const pointsUnchanged = (results: StatementResult[]) => points.length === 0 && results[0]?.changes === 0;
+    if (this.sql.synchronous) {
+      return this.rawSql
+        .synchronousTransaction((tx) => {
+          const results = tx.execute(statements);
+          const plan = runSync(this.recomputation(key, window, stateOf(results), pointsUnchanged(results)), (read) =>
+            tx.query<Record<string, unknown>>(read.sql, read.params),
+          );
+          if (plan === undefined) return [];
+          tx.execute(plan.statements);
+          return plan.changes;
+        })
+        .catch((err: unknown) => {
+          throw toProviderError(err, 'episodes');
+        });
+    }
     const results = await this.sql.transaction(statements);
-    // The model's state as this transaction left it: the first recomputation need not read it again.
-    const state = results[results.length - 1]?.rows[0] as ModelStateRow | undefined;
-    return this.recomputeFrom(key, window, state);
+    return this.recomputeFrom(key, window, stateOf(results), pointsUnchanged(results));
   }
 
   /** Recomputes the episodes touching `range` (and every open one of the model) from the stored points. */
   recompute(key: EpisodeKey, range: TimeRange): Promise<EpisodeChange[]> {
-    return this.recomputeFrom(key, range, undefined);
+    return this.recomputeFrom(key, range, undefined, false);
   }
 
-  /** `recompute`, its first attempt starting from `known` (read when undefined; every later attempt reads it). */
-  private async recomputeFrom(key: EpisodeKey, range: TimeRange, known: ModelStateRow | undefined): Promise<EpisodeChange[]> {
+  /** `recompute` in a transaction of its own, its first attempt starting from `known` (read when undefined; every
+   *  later attempt reads it). A recomputation that lost a race with another write for the model starts again. */
+  private async recomputeFrom(
+    key: EpisodeKey,
+    range: TimeRange,
+    known: ModelStateRow | undefined,
+    pointsUnchanged: boolean,
+  ): Promise<EpisodeChange[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.recomputeOnce(key, range, attempt === 1 ? known : undefined);
+        const first = attempt === 1;
+        const plan = await runAsync(this.recomputation(key, range, first ? known : undefined, first && pointsUnchanged), (read) =>
+          this.rawSql.query<Record<string, unknown>>(read.sql, read.params),
+        );
+        if (plan === undefined) return [];
+        await this.rawSql.transaction(plan.statements);
+        return plan.changes;
       } catch (err) {
         if (!isStaleVersion(err)) throw toProviderError(err, 'episodes');
         if (attempt >= MAX_RECOMPUTE_ATTEMPTS) {
@@ -110,25 +190,33 @@ export class EpisodeStore {
     }
   }
 
-  private async recomputeOnce(key: EpisodeKey, range: TimeRange, known: ModelStateRow | undefined): Promise<EpisodeChange[]> {
+  /**
+   * The recomputation as the reads it needs (yielded, answered with their rows) ending in the statements
+   * that write its result (undefined: nothing changes). Written once for both ways of running it: inside a
+   * synchronous SQLite transaction, or read by read on PostgreSQL, where the version check in its first
+   * statement makes it fail if another write for the model came in between.
+   */
+  private *recomputation(key: EpisodeKey, range: TimeRange, known: ModelStateRow | undefined, pointsUnchanged: boolean): Recomputation {
     const keyParams = [key.project, key.model, key.revision];
-    const state =
-      known ??
-      (
-        await this.rawSql.query<ModelStateRow>(
-          `SELECT version, horizon_ms, resolution_ms FROM episode_model WHERE project = ? AND model = ? AND revision = ?`,
-          keyParams,
-        )
-      )[0];
-    if (state === undefined) return [];
+    const state = known ?? ((yield { sql: MODEL_STATE_SQL, params: keyParams }) as unknown as ModelStateRow[])[0];
+    if (state === undefined) return undefined;
     const version = Number(state.version);
     const resolutionMs = Number(state.resolution_ms);
     const settings = this.settings(resolutionMs);
     const reach = resolutionMs + settings.maxGapMs;
+    const episodesWhere = function* (
+      condition: string,
+      params: readonly SqlParam[],
+    ): Generator<Read, Episode[], Record<string, unknown>[]> {
+      const rows = yield { sql: episodesOfModelSql(condition), params: [...keyParams, ...params] };
+      return (rows as unknown as EpisodeRow[]).map(episodeFromRow);
+    };
     // `open` is tested through an expression so that SQLite's planner takes the model's index: with `open = TRUE`
     // it chose ix_episode_open and read every open episode of every model, so each task of a cycle over
     // thousands of models was slower than the last (cycle-embedded 178.9 s at 9,000 models).
-    const open = await this.episodes(OPEN_OF_MODEL, keyParams);
+    const open = yield* episodesWhere(OPEN_OF_MODEL, []);
+    // Closed episodes are a function of the stored points alone, and those did not change.
+    if (pointsUnchanged && open.length === 0) return undefined;
     let lo = Math.min(range.fromMs - reach, ...open.map((e) => e.startMs));
     let hi = range.toMs + reach;
     let existing: Episode[];
@@ -136,8 +224,8 @@ export class EpisodeStore {
     // Widen [lo, hi] until no stored episode or chain of points crosses its edges: then every run of
     // points inside is whole, and every stored episode it touches is replaced.
     for (;;) {
-      existing = await this.episodes(`start_ms <= ? AND end_ms >= ?`, [...keyParams, hi, lo]);
-      points = await this.points(key, lo, hi);
+      existing = yield* episodesWhere(`start_ms <= ? AND end_ms >= ?`, [hi, lo]);
+      points = ((yield { sql: POINTS_SQL, params: [...keyParams, lo, hi] }) as unknown as AnomalyPointRow[]).map(anomalyPointFromRow);
       const first = points[0];
       const last = points[points.length - 1];
       let nextLo = Math.min(lo, ...existing.map((e) => e.startMs - reach));
@@ -150,7 +238,7 @@ export class EpisodeStore {
     }
     const computed = computeEpisodes(key, points, resolutionMs, Number(state.horizon_ms), settings);
     const changes = diffEpisodes(existing, computed);
-    if (changes.length === 0) return [];
+    if (changes.length === 0) return undefined;
     const now = this.clock();
     const statements: Statement[] = [
       {
@@ -164,8 +252,7 @@ export class EpisodeStore {
     }
     statements.push(...episodeInserts(computed, now));
     if (this.eventStatements) statements.push(...this.eventStatements(changes, now));
-    await this.rawSql.transaction(statements);
-    return changes;
+    return { changes, statements };
   }
 
   async list(filter: EpisodeFilter): Promise<Episode[]> {
@@ -199,28 +286,9 @@ export class EpisodeStore {
     const rows = await this.sql.query<EpisodeRow>(`SELECT * FROM episode WHERE id = ?`, [id]);
     return rows[0] && episodeFromRow(rows[0]);
   }
-
-  private async episodes(condition: string, params: readonly SqlParam[]): Promise<Episode[]> {
-    const rows = await this.rawSql.query<EpisodeRow>(episodesOfModelSql(condition), params);
-    return rows.map(episodeFromRow);
-  }
-
-  private async points(key: EpisodeKey, fromMs: number, toMs: number): Promise<AnomalyPoint[]> {
-    const rows = await this.rawSql.query<{ time_ms: number | string; score: number; threshold: number; contributions: string }>(
-      `SELECT time_ms, score, threshold, contributions FROM anomaly_point
-       WHERE project = ? AND model = ? AND revision = ? AND time_ms >= ? AND time_ms <= ? ORDER BY time_ms`,
-      [key.project, key.model, key.revision, fromMs, toMs],
-    );
-    return rows.map((r) => ({
-      timeMs: Number(r.time_ms),
-      score: Number(r.score),
-      threshold: Number(r.threshold),
-      contributions: JSON.parse(r.contributions) as Record<string, number>,
-    }));
-  }
 }
 
-/** The open episodes of one model (see recomputeOnce for why `open` is an expression). */
+/** The open episodes of one model (see `recomputation` for why `open` is an expression). */
 export const OPEN_OF_MODEL = '(CASE WHEN open THEN 1 ELSE 0 END) = 1';
 
 /** The episodes of one model (project, model, revision) that meet `condition`, oldest first. */
@@ -259,6 +327,27 @@ function anomalousPoints(predictions: PredictionSet): AnomalyPoint[] {
     });
   }
   return points;
+}
+
+/** Replaces the window's anomalous points and moves the model's horizon and version; the last statement
+ *  returns the model's state (the DELETE's count tells whether stored points were withdrawn). */
+function recordStatements(key: EpisodeKey, window: TimeRange, points: readonly AnomalyPoint[], resolutionMs: number): Statement[] {
+  return [
+    {
+      sql: `DELETE FROM anomaly_point WHERE project = ? AND model = ? AND revision = ? AND time_ms >= ? AND time_ms < ?`,
+      params: [key.project, key.model, key.revision, window.fromMs, window.toMs],
+    },
+    ...pointInserts(key, points),
+    {
+      sql: `INSERT INTO episode_model (project, model, revision, resolution_ms, horizon_ms, version) VALUES (?, ?, ?, ?, ?, 1)
+            ON CONFLICT (project, model, revision) DO UPDATE SET
+              horizon_ms = CASE WHEN excluded.horizon_ms > episode_model.horizon_ms THEN excluded.horizon_ms ELSE episode_model.horizon_ms END,
+              resolution_ms = excluded.resolution_ms,
+              version = episode_model.version + 1
+            RETURNING version, horizon_ms, resolution_ms`,
+      params: [key.project, key.model, key.revision, resolutionMs, window.toMs],
+    },
+  ];
 }
 
 function pointInserts(key: EpisodeKey, points: readonly AnomalyPoint[]): Statement[] {

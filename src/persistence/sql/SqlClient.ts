@@ -2,9 +2,9 @@ import type { Database } from '../Database.js';
 import { PostgresRunner } from './PostgresRunner.js';
 import { SqliteRunner } from './SqliteRunner.js';
 import { toProviderError } from './errors.js';
-import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
+import type { SqlParam, SqlRunner, Statement, StatementResult, SyncTransaction } from './SqlRunner.js';
 
-export type { SqlParam, Statement, StatementResult } from './SqlRunner.js';
+export type { SqlParam, Statement, StatementResult, SyncTransaction } from './SqlRunner.js';
 
 /** SQLite refuses statements with more than 32766 bound parameters (PostgreSQL 65535); multi-row statements stay below. */
 export const MAX_PARAMS_PER_STATEMENT = 32_000;
@@ -42,6 +42,8 @@ export function inList(count: number): string {
  */
 export class SqlClient {
   private readonly runner: SqlRunner;
+  /** The SQLite runner, for synchronous transactions; undefined on PostgreSQL. */
+  private readonly sqlite?: SqliteRunner;
 
   /**
    * With `operation` (e.g. 'ledger'), driver errors are translated into ProviderErrors named after it
@@ -51,7 +53,8 @@ export class SqlClient {
     db: Database,
     private readonly operation?: string,
   ) {
-    this.runner = db.dialect === 'postgres' ? new PostgresRunner(db) : new SqliteRunner(db);
+    if (db.dialect === 'postgres') this.runner = new PostgresRunner(db);
+    else this.runner = this.sqlite = new SqliteRunner(db);
   }
 
   /** Rows of one statement (a SELECT, or a write with RETURNING). */
@@ -72,6 +75,21 @@ export class SqlClient {
   /** Runs `statements` in one transaction, in order: all take effect or none does. */
   transaction(statements: readonly Statement[]): Promise<StatementResult[]> {
     return this.translated(this.runner.transaction(statements));
+  }
+
+  /** Whether `synchronousTransaction` is available (SQLite). */
+  get synchronous(): boolean {
+    return this.sqlite !== undefined;
+  }
+
+  /**
+   * SQLite only (see `synchronous`): runs `work` in one transaction that holds the write lock from its
+   * first read to its commit, so a read-compute-write needs neither a version check nor a second
+   * transaction. `work` must not await: it runs to its end before anything else touches the connection.
+   */
+  synchronousTransaction<T>(work: (tx: SyncTransaction) => T): Promise<T> {
+    if (this.sqlite === undefined) return Promise.reject(new TypeError('synchronous transactions are for SQLite only'));
+    return this.translated(this.sqlite.synchronousTransaction(work));
   }
 
   private translated<T>(result: Promise<T>): Promise<T> {

@@ -29,3 +29,14 @@ export interface SqlRunner {
   run(sql: string, params: readonly SqlParam[]): Promise<number>;
   transaction(statements: readonly Statement[]): Promise<StatementResult[]>;
 }
+
+/**
+ * SQLite only: a transaction whose reads and writes all run synchronously while it holds the database's
+ * write lock, so what it read cannot change before it writes (no version check, no second transaction).
+ */
+export interface SyncTransaction {
+  /** Rows of one statement. */
+  query<R>(sql: string, params: readonly SqlParam[]): R[];
+  /** Runs `statements` in order, as `SqlRunner.transaction` would inside its transaction. */
+  execute(statements: readonly Statement[]): StatementResult[];
+}

@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { sqliteConnection } from './typeormDriverInternals.js';
 import type { Database } from '../Database.js';
 import { ProviderError } from '../../runtime/errors.js';
-import type { SqlParam, SqlRunner, Statement, StatementResult } from './SqlRunner.js';
+import type { SqlParam, SqlRunner, Statement, StatementResult, SyncTransaction } from './SqlRunner.js';
 import { SqliteWriteQueue } from './SqliteWriteQueue.js';
 import { isSqliteConstraint } from './errors.js';
 
@@ -42,27 +42,36 @@ export class SqliteRunner implements SqlRunner {
   }
 
   async transaction(statements: readonly Statement[]): Promise<StatementResult[]> {
-    return this.write(
-      () =>
-        statements.map((s) => {
-          const params = bindable(s.params);
-          if (s.sqliteFirst !== undefined) {
-            try {
-              return { rows: [], changes: this.prepare(s.sqliteFirst).run(params).changes };
-            } catch (err) {
-              // SQLite undid the failed statement alone (ABORT); the transaction goes on with `sql`.
-              if (!isSqliteConstraint(err)) throw err;
-            }
-          }
-          const statement = this.prepare(s.sql);
-          if (statement.reader) {
-            const rows = statement.all(params) as Record<string, unknown>[];
-            return { rows, changes: rows.length };
-          }
-          return { rows: [], changes: statement.run(params).changes };
-        }),
-      { joinOpen: false },
-    );
+    return this.write(() => this.execute(statements), { joinOpen: false });
+  }
+
+  /** Runs `work` in a transaction of its own: its reads and writes are synchronous, so nothing interleaves. */
+  async synchronousTransaction<T>(work: (tx: SyncTransaction) => T): Promise<T> {
+    const tx: SyncTransaction = {
+      query: <R>(sql: string, params: readonly SqlParam[]) => this.prepare(sql).all(bindable(params)) as R[],
+      execute: (statements) => this.execute(statements),
+    };
+    return this.write(() => work(tx), { joinOpen: false });
+  }
+
+  private execute(statements: readonly Statement[]): StatementResult[] {
+    return statements.map((s) => {
+      const params = bindable(s.params);
+      if (s.sqliteFirst !== undefined) {
+        try {
+          return { rows: [], changes: this.prepare(s.sqliteFirst).run(params).changes };
+        } catch (err) {
+          // SQLite undid the failed statement alone (ABORT); the transaction goes on with `sql`.
+          if (!isSqliteConstraint(err)) throw err;
+        }
+      }
+      const statement = this.prepare(s.sql);
+      if (statement.reader) {
+        const rows = statement.all(params) as Record<string, unknown>[];
+        return { rows, changes: rows.length };
+      }
+      return { rows: [], changes: statement.run(params).changes };
+    });
   }
 
   /**

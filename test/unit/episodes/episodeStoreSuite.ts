@@ -123,6 +123,22 @@ export function describeEpisodeStore(label: string, openTempDatabase: () => Prom
       expect((await all()).map((e) => e.id)).not.to.include(late!.id);
     });
 
+    it('withdraws the episode of a window re-run without anomalies, and changes nothing for a clean window beside closed ones', async () => {
+      for (const i of [6, 7, 8]) await store.record(windowAt(i), RES); // the 15:20 stretch, closed by window 8
+      const stretch = await all();
+      expect(stretch.map((e) => [new Date(e.startMs).toISOString(), e.open])).to.deep.equal([['2026-01-01T15:20:00.000Z', false]]);
+      expect(await store.record(windowAt(9), RES), 'a clean window after closed episodes').to.deep.equal([]);
+      expect(await all()).to.deep.equal(stretch);
+      // Window 8 (15:20-15:30) computed again, its rows no longer anomalous: nothing new, but its stored points go.
+      const clean = windowAt(8);
+      const rerun = { ...clean, rows: clean.rows.map((r) => ({ ...r, isAnomaly: false, totalAnomaly: 0.5 })) };
+      const changes = await store.record(rerun, RES);
+      expect(changes.map((c) => [c.type, new Date(c.episode.startMs).toISOString()])).to.deep.equal([
+        ['episode.withdrawn', '2026-01-01T15:20:00.000Z'],
+      ]);
+      expect(await all()).to.deep.equal([]);
+    });
+
     it('passes its changes to the outbox statements in the same transaction', async () => {
       const seen: string[] = [];
       const withEvents = new EpisodeStore(
