@@ -23,8 +23,7 @@ import { Scheduler } from '../scheduler/Scheduler.js';
 import { ModelTriggerPlanner } from '../scheduler/ModelTriggerPlanner.js';
 import { WindowDispatcher } from '../scheduler/WindowDispatcher.js';
 import { TriggerStateStore } from '../ledger/TriggerStateStore.js';
-import { SummarizingStorage } from '../summary/SummarizingStorage.js';
-import { SummaryStore } from '../summary/SummaryStore.js';
+import { StoredWindowRecords } from '../summary/StoredWindowRecords.js';
 import { DataWatermarks } from '../contracts/DataWatermarks.js';
 import { RecordedDataWatermarks } from '../ingest/RecordedDataWatermarks.js';
 import { SensorWatermarks } from '../ingest/SensorWatermarks.js';
@@ -204,14 +203,14 @@ export function buildContainer(config: AppConfig, role: ProcessRole, log: Logger
           models,
           sensorData,
           predictor,
-          // Each stored window also records its share of the model's summary (GET .../summary).
-          storage: new SummarizingStorage(storage, new SummaryStore(db), models, clock),
+          storage,
           ledger,
           clock,
           processName: options.processName,
           log: log.child({ component: 'executor' }),
           observer: bothObservers(executorStats, observing(config, metrics).observer),
-          episodes: createEpisodeStore(db, config.episodes, clock),
+          // Each stored window also records its share of the model's summary (GET .../summary) and its episodes.
+          recorder: new StoredWindowRecords(createEpisodeStore(db, config.episodes, clock), clock),
         }),
     );
   }

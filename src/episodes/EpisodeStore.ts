@@ -126,17 +126,18 @@ export class EpisodeStore {
    * Records the set's anomalous points (replacing the window's earlier ones) and recomputes the episodes
    * around it. On SQLite both happen in one synchronous transaction holding the write lock (nothing can
    * change between the reads and the writes); on PostgreSQL the recomputation is a transaction of its own,
-   * ordered by the model's version.
+   * ordered by the model's version. `alongside` runs first in the record's transaction (another record of the
+   * stored window, such as its summary row: one commit instead of two).
    */
-  async record(predictions: PredictionSet, resolutionMs: number): Promise<EpisodeChange[]> {
+  async record(predictions: PredictionSet, resolutionMs: number, alongside: readonly Statement[] = []): Promise<EpisodeChange[]> {
     const key: EpisodeKey = { project: predictions.project, model: predictions.model, revision: predictions.revision };
     const { window } = predictions;
     const points = anomalousPoints(predictions);
-    const statements = recordStatements(key, window, points, resolutionMs);
+    const statements = [...alongside, ...recordStatements(key, window, points, resolutionMs)];
     // The model's state as the record left it (its upsert's RETURNING): the recomputation need not read it again.
     const stateOf = (results: StatementResult[]) => results[results.length - 1]?.rows[0] as ModelStateRow | undefined;
     // Nothing stored or withdrawn: only an open episode can change (the predictions' horizon moved).
-    const pointsUnchanged = (results: StatementResult[]) => points.length === 0 && results[0]?.changes === 0;
+    const pointsUnchanged = (results: StatementResult[]) => points.length === 0 && results[alongside.length]?.changes === 0;
     if (this.sql.synchronous) {
       return this.rawSql
         .synchronousTransaction((tx) => {

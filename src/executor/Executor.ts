@@ -10,7 +10,7 @@ import type { Clock } from '../runtime/clock.js';
 import { classifyError, describeError, isProviderError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { retryDelayMs } from '../runtime/retry.js';
-import type { EpisodeRecorder } from './EpisodeRecorder.js';
+import type { StoredWindowRecorder } from './StoredWindowRecorder.js';
 import type { ExecutorLedger } from './ExecutorLedger.js';
 import type { ExecutorObserver } from './ExecutorObserver.js';
 import { InFlightTasks } from './InFlightTasks.js';
@@ -32,8 +32,8 @@ export interface ExecutorOptions {
   log: Logger;
   /** Told of every task and provider call (metrics); optional. */
   observer?: ExecutorObserver;
-  /** Merges stored anomalous predictions into episodes; optional. */
-  episodes?: EpisodeRecorder;
+  /** Records each stored window's summary share and episodes; optional. */
+  recorder?: StoredWindowRecorder;
 }
 
 /** How long one receive waits for work before the loop looks at the shutdown signal again. */

@@ -183,7 +183,7 @@ export class TaskRunner {
     const stored = await this.call(work, taskSignal, 'prediction_storage.store', (signal) => storage.store(predictions, { signal }));
     quality.droppedNonFinite = stored.droppedNonFinite;
     // After the store committed: episodes are recomputed from stored points, never ahead of them.
-    await this.deps.episodes?.record(predictions, model.resolutionMs);
+    await this.deps.recorder?.record(predictions, model);
     for (const [key, count] of Object.entries(predictions.counts ?? {})) quality[key] = count;
     return { rowsWritten: stored.written, predictions: summarizePredictions(predictions) };
   }

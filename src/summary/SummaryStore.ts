@@ -1,6 +1,6 @@
 import type { ModelRef } from '../domain/ModelDescription.js';
 import type { Database } from '../persistence/Database.js';
-import { SqlClient } from '../persistence/sql/SqlClient.js';
+import { SqlClient, type Statement } from '../persistence/sql/SqlClient.js';
 import type { WindowStats } from './windowStats.js';
 
 /** `model_summary_window`: each stored window's share of its model's summary. */
@@ -13,11 +13,8 @@ export class SummaryStore {
 
   /** Records (or replaces, for a re-run) one window's stats. */
   async record(model: ModelRef & { revision: string }, stats: WindowStats, nowMs: number): Promise<void> {
-    await this.sql.run(
-      'INSERT INTO model_summary_window (project, model, revision, from_ms, stats, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (project, model, revision, from_ms) DO UPDATE SET stats = excluded.stats, updated_at = excluded.updated_at',
-      [model.project, model.name, model.revision, stats.fromMs, JSON.stringify(stats), nowMs],
-    );
+    const { sql, params } = recordStatement(model, stats, nowMs);
+    await this.sql.run(sql, params);
   }
 
   /** The stats of every stored window of one revision (one small row per window, never a prediction). */
@@ -37,4 +34,14 @@ export class SummaryStore {
     );
     return rows.map((r) => r.revision);
   }
+}
+
+/** The statement `record` runs, for a caller that runs it in a transaction of its own with other writes. */
+export function recordStatement(model: ModelRef & { revision: string }, stats: WindowStats, nowMs: number): Statement {
+  return {
+    sql:
+      'INSERT INTO model_summary_window (project, model, revision, from_ms, stats, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
+      'ON CONFLICT (project, model, revision, from_ms) DO UPDATE SET stats = excluded.stats, updated_at = excluded.updated_at',
+    params: [model.project, model.name, model.revision, stats.fromMs, JSON.stringify(stats), nowMs],
+  };
 }
