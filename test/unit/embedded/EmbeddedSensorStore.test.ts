@@ -149,10 +149,10 @@ describe('EmbeddedSensorStore', () => {
   it('describes its read as the SQL it runs, with the tag names quoted on one line', () => {
     const specifier = store.rangeSpecifier([flow, { name: 'two\n"lines"', asset: 'x' }], range, RES);
     expect(specifier).to.match(
-      /^SELECT sensor_id, time_ms, value FROM sensor_point WHERE sensor_id IN \(\?, \?\) AND time_ms >= \? AND time_ms < \?/,
+      /^SELECT sensor_id, start_ms, points, times, vals FROM sensor_chunk WHERE sensor_id IN \(\?, \?\) AND start_ms >= \? AND start_ms < \? AND end_ms >= \?/,
     );
     expect(specifier).to.include('["flow","two\\n\\"lines\\""]');
-    expect(specifier).to.include(`${T0}, ${T0 + 3 * RES}`);
+    expect(specifier).to.include(`${T0 - 86_400_000}, ${T0 + 3 * RES}, ${T0}`);
     expect(specifier).to.not.include('\n');
   });
 
