@@ -68,13 +68,20 @@ export function decodeChunk(
 /** `bytes` as Int32s, without a copy when it is aligned (blobs from the driver usually are). */
 export function int32View(bytes: Uint8Array, count: number): Int32Array {
   if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, count);
-  return new Int32Array(bytes.slice(0, 4 * count).buffer);
+  return new Int32Array(copied(bytes, 4 * count));
 }
 
 /** `bytes` as Float64s, without a copy when it is aligned. */
 export function float64View(bytes: Uint8Array, count: number): Float64Array {
   if (bytes.byteOffset % 8 === 0) return new Float64Array(bytes.buffer, bytes.byteOffset, count);
-  return new Float64Array(bytes.slice(0, 8 * count).buffer);
+  return new Float64Array(copied(bytes, 8 * count));
+}
+
+/** The first `length` bytes in an ArrayBuffer of their own (Buffer's own `slice` would share the memory). */
+function copied(bytes: Uint8Array, length: number): ArrayBuffer {
+  const out = new Uint8Array(length);
+  out.set(bytes.subarray(0, length));
+  return out.buffer;
 }
 
 /**
