@@ -61,8 +61,8 @@ describe('EmbeddedSensorStore', () => {
     expect(frame.quality.rawPoints).to.equal(2);
   });
 
-  it('overwrites points met again in full statements, keeping the new points of the statements before and after', async () => {
-    // On SQLite each statement is first tried as a plain INSERT; the one meeting stored points runs again as the upsert.
+  it('overwrites points met again, keeping the new points written before and after them', async () => {
+    // On SQLite the re-sent points meet stored chunks, which are read, merged with them and written again.
     const seq = (from: number, n: number) => Array.from({ length: n }, (_, i) => T0 + (from + i) * 1_000);
     await store.insertPoints([{ sensor: 'flow', timesMs: seq(0, 1000), values: seq(0, 1000).map(() => 1) }]);
     const again = seq(-1000, 2500);
