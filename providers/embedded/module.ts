@@ -1,5 +1,5 @@
 import { defineProvider } from '../../src/provider/defineProvider.js';
-import { createEmbeddedProviderTables, sensorPointWithoutRowid } from './migrations.js';
+import { createEmbeddedProviderTables, sensorPointChunks, sensorPointWithoutRowid } from './migrations.js';
 import { createForecastTable } from './forecastTable.js';
 import type { ProviderDeps } from '../../src/provider/ProviderDeps.js';
 import { parseEmbeddedModelInfoConfig, parseNoOptions } from './config.js';
@@ -17,7 +17,7 @@ const sensorStore = (deps: ProviderDeps) =>
  */
 export const embeddedProvider = defineProvider({
   name: 'embedded',
-  migrations: [createEmbeddedProviderTables, createForecastTable, sensorPointWithoutRowid],
+  migrations: [createEmbeddedProviderTables, createForecastTable, sensorPointWithoutRowid, sensorPointChunks],
   sections: {
     model_info: {
       parseConfig: parseEmbeddedModelInfoConfig,

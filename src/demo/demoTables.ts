@@ -55,8 +55,10 @@ export async function countModels(db: Database, project: string): Promise<number
 export async function clearDemo(db: Database, project: string, assets: readonly string[]): Promise<void> {
   const unique = [...new Set(assets)];
   const seeded = `asset IN (SELECT asset FROM demo_fault)${unique.length > 0 ? ` OR asset IN (${inList(unique.length)})` : ''}`;
+  // SQLite keeps points packed in sensor_chunk (providers/embedded/pointChunks.ts), PostgreSQL a row a point.
+  const points = db.dialect === 'sqlite' ? 'sensor_chunk' : 'sensor_point';
   const statements: Statement[] = [
-    { sql: `DELETE FROM sensor_point WHERE sensor_id IN (SELECT id FROM sensor WHERE ${seeded})`, params: unique },
+    { sql: `DELETE FROM ${points} WHERE sensor_id IN (SELECT id FROM sensor WHERE ${seeded})`, params: unique },
     { sql: `DELETE FROM sensor WHERE ${seeded}`, params: unique },
     { sql: 'DELETE FROM demo_fault', params: [] },
   ];
@@ -72,7 +74,9 @@ export async function clearDemo(db: Database, project: string, assets: readonly 
 export async function latestPointMs(db: Database, assets: readonly string[]): Promise<number | undefined> {
   if (assets.length === 0) return undefined;
   const rows: { latest: number | string | null }[] = await new SqlClient(db).query(
-    `SELECT MAX(p.time_ms) AS latest FROM sensor_point p JOIN sensor s ON s.id = p.sensor_id WHERE s.asset IN (${inList(assets.length)})`,
+    db.dialect === 'sqlite'
+      ? `SELECT MAX(p.end_ms) AS latest FROM sensor_chunk p JOIN sensor s ON s.id = p.sensor_id WHERE s.asset IN (${inList(assets.length)})`
+      : `SELECT MAX(p.time_ms) AS latest FROM sensor_point p JOIN sensor s ON s.id = p.sensor_id WHERE s.asset IN (${inList(assets.length)})`,
     [...assets],
   );
   const latest = rows[0]?.latest;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { runCli } from './helpers/cli.js';
 import { DatabaseReader } from './helpers/sqlite.js';
+import { storedPoints } from './helpers/storedPoints.js';
 import { Workspace } from './helpers/workspace.js';
 
 const T0 = Date.UTC(2026, 2, 1);
@@ -19,11 +20,7 @@ describe('latigo import (real CLI, SQLite; files generated here)', function () {
   });
   after(() => workspace?.remove());
 
-  const valuesOf = (db: DatabaseReader, sensor: string) =>
-    db.all<{ time_ms: number; value: number }>(
-      'SELECT time_ms, value FROM sensor_point p JOIN sensor s ON s.id = p.sensor_id WHERE s.name = ? ORDER BY time_ms',
-      sensor,
-    );
+  const valuesOf = (db: DatabaseReader, sensor: string) => storedPoints(db, sensor);
 
   it('imports a wide semicolon CSV with a datetime column and an anomaly column without flags, keeps the labels out, and skips it the second time', async () => {
     const file = join(workspace.dir, 'bench export.csv');

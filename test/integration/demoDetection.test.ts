@@ -228,7 +228,8 @@ describe('seedDemo', () => {
     await env.cleanup();
   });
 
-  const points = () => count(env.db, 'SELECT COUNT(*) AS n FROM sensor_point');
+  // SQLite keeps up to 256 points of a sensor a row (sensor_chunk).
+  const points = () => count(env.db, 'SELECT SUM(points) AS n FROM sensor_chunk');
 
   it('writes sensors, points, faults and one model per asset covering its tags and the training range', async () => {
     const result = await seedDemo({ ...env, config, endMs: END, log: silentLogger });
@@ -284,7 +285,7 @@ describe('seedDemo', () => {
     const forced = await seedDemo({ ...env, config, endMs: later, log: silentLogger, force: true });
     if (!forced.seeded) throw new Error('forced seed did not seed');
     expect(await points()).to.equal(2 * 6 * 12 * 60);
-    expect(await count(env.db, 'SELECT COUNT(*) AS n FROM sensor_point WHERE time_ms < ?', [later - 12 * 3_600_000])).to.equal(0);
+    expect(await count(env.db, 'SELECT COUNT(*) AS n FROM sensor_chunk WHERE start_ms < ?', [later - 12 * 3_600_000])).to.equal(0);
     expect(await count(env.db, 'SELECT COUNT(*) AS n FROM demo_fault')).to.equal(4);
     expect(await count(env.db, 'SELECT COUNT(*) AS n FROM demo_fault WHERE from_ms < ?', [forced.plant.training.toMs])).to.equal(0);
     expect(await count(env.db, 'SELECT COUNT(*) AS n FROM prediction')).to.equal(0);
@@ -306,7 +307,7 @@ describe('seedDemo', () => {
     await seedDemo({ ...env, config, endMs: later, log: silentLogger });
     expect(await isDemoSeeded(env.db, config)).to.equal(true);
     expect(await points()).to.equal(2 * 6 * 12 * 60);
-    expect(await count(env.db, 'SELECT COUNT(*) AS n FROM sensor_point WHERE time_ms < ?', [later - 12 * 3_600_000])).to.equal(0);
+    expect(await count(env.db, 'SELECT COUNT(*) AS n FROM sensor_chunk WHERE start_ms < ?', [later - 12 * 3_600_000])).to.equal(0);
     expect(await count(env.db, 'SELECT COUNT(*) AS n FROM demo_fault')).to.equal(4);
   });
 });
@@ -332,7 +333,7 @@ describe('DemoFeed', () => {
     await env.cleanup();
   });
 
-  const latest = () => count(env.db, 'SELECT MAX(time_ms) AS n FROM sensor_point');
+  const latest = () => count(env.db, 'SELECT MAX(end_ms) AS n FROM sensor_chunk');
 
   it("appends every tag's points due since the seeded history, then nothing until the next step", async () => {
     let now = END + 25_000;

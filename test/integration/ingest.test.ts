@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { ApiProcess, apiSection, testTokens } from './helpers/api.js';
 import { requestDeclaringBody } from './helpers/declaredBody.js';
 import { DatabaseReader } from './helpers/sqlite.js';
+import { storedPoints } from './helpers/storedPoints.js';
 import { Workspace } from './helpers/workspace.js';
 
 /** Names that break naive quoting, CSV, line protocol and SQL: quotes, commas, spaces, equals, a newline, unicode, a backslash. */
@@ -36,14 +37,9 @@ describe('ingest over HTTP (real latigo api process, SQLite)', function () {
       body: text === '' ? undefined : JSON.parse(text),
     };
   };
-  const pointsOf = (sensor: string) =>
-    db.count('SELECT COUNT(*) FROM sensor_point p JOIN sensor s ON s.id = p.sensor_id WHERE s.name = ?', sensor);
-  const valuesOf = (sensor: string) =>
-    db.all<{ time_ms: number; value: number }>(
-      'SELECT time_ms, value FROM sensor_point p JOIN sensor s ON s.id = p.sensor_id WHERE s.name = ? ORDER BY time_ms',
-      sensor,
-    );
-  const totalPoints = () => db.count('SELECT COUNT(*) FROM sensor_point');
+  const pointsOf = (sensor: string) => storedPoints(db, sensor).length;
+  const valuesOf = (sensor: string) => storedPoints(db, sensor);
+  const totalPoints = () => db.count('SELECT SUM(points) FROM sensor_chunk');
 
   before(async function () {
     workspace = new Workspace('ingest');

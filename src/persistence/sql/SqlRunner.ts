@@ -1,4 +1,5 @@
-export type SqlScalar = string | number | bigint | boolean | null | undefined;
+/** A Uint8Array (a Buffer) is bound as a blob (SQLite) or bytea (PostgreSQL). */
+export type SqlScalar = string | number | bigint | boolean | null | undefined | Uint8Array;
 /** PostgreSQL only: bound as one array value (e.g. `unnest(?::bigint[])`), so a thousand rows cost five
  *  parameters instead of five thousand and the statement text stays the same for any row count. */
 export type SqlArray = readonly (string | number | boolean | null)[];

@@ -61,8 +61,8 @@ describe('EmbeddedSensorStore', () => {
     expect(frame.quality.rawPoints).to.equal(2);
   });
 
-  it('overwrites points met again in full statements, keeping the new points of the statements before and after', async () => {
-    // On SQLite each statement is first tried as a plain INSERT; the one meeting stored points runs again as the upsert.
+  it('overwrites points met again, keeping the new points written before and after them', async () => {
+    // On SQLite the re-sent points meet stored chunks, which are read, merged with them and written again.
     const seq = (from: number, n: number) => Array.from({ length: n }, (_, i) => T0 + (from + i) * 1_000);
     await store.insertPoints([{ sensor: 'flow', timesMs: seq(0, 1000), values: seq(0, 1000).map(() => 1) }]);
     const again = seq(-1000, 2500);
@@ -149,10 +149,10 @@ describe('EmbeddedSensorStore', () => {
   it('describes its read as the SQL it runs, with the tag names quoted on one line', () => {
     const specifier = store.rangeSpecifier([flow, { name: 'two\n"lines"', asset: 'x' }], range, RES);
     expect(specifier).to.match(
-      /^SELECT sensor_id, time_ms, value FROM sensor_point WHERE sensor_id IN \(\?, \?\) AND time_ms >= \? AND time_ms < \?/,
+      /^SELECT sensor_id, start_ms, points, times, vals FROM sensor_chunk WHERE sensor_id IN \(\?, \?\) AND start_ms >= \? AND start_ms < \? AND end_ms >= \?/,
     );
     expect(specifier).to.include('["flow","two\\n\\"lines\\""]');
-    expect(specifier).to.include(`${T0}, ${T0 + 3 * RES}`);
+    expect(specifier).to.include(`${T0 - 86_400_000}, ${T0 + 3 * RES}, ${T0}`);
     expect(specifier).to.not.include('\n');
   });
 
