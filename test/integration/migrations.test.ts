@@ -69,18 +69,24 @@ describe('migrations on a fresh SQLite file', () => {
   });
 });
 
-describe('SensorPointWithoutRowid on a SQLite store that has points', () => {
+/**
+ * For a describe block: a fresh folder per test, and `open` of a SQLite store in it with the given provider
+ * migrations (opened again with more of them, the same file is migrated forward).
+ */
+function sqliteStoreInTempFolder(): (providerMigrations: (typeof createEmbeddedProviderTables)[]) => Promise<Database> {
   let dir: string;
-
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'latigo-migrations-'));
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
   });
-
-  const open = (providerMigrations: (typeof createEmbeddedProviderTables)[]) =>
+  return (providerMigrations) =>
     openDatabase({ url: 'sqlite:' + join(dir, 'store.sqlite'), busyTimeoutMs: 5000, logQueries: false }, { providerMigrations });
+}
+
+describe('SensorPointWithoutRowid on a SQLite store that has points', () => {
+  const open = sqliteStoreInTempFolder();
   const tableSql = async (db: Database) =>
     (await db.dataSource.query<{ sql: string }[]>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'sensor_point'"))[0]!.sql;
   const points = (db: Database) =>
@@ -118,17 +124,7 @@ describe('SensorPointWithoutRowid on a SQLite store that has points', () => {
 });
 
 describe('SensorPointChunks on a SQLite store that has points', () => {
-  let dir: string;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'latigo-migrations-'));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const open = (providerMigrations: (typeof createEmbeddedProviderTables)[]) =>
-    openDatabase({ url: 'sqlite:' + join(dir, 'store.sqlite'), busyTimeoutMs: 5000, logQueries: false }, { providerMigrations });
+  const open = sqliteStoreInTempFolder();
   const pointTables = async (db: Database) => (await existingTables(db)).filter((t) => t === 'sensor_point' || t === 'sensor_chunk');
   /** Per sensor: count, first and last time, sums of times and values, gaps: equal only if every point survived. */
   const digest = (db: Database) =>
